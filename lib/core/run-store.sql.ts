@@ -1,0 +1,203 @@
+/**
+ * The statements of the hot paths, together and named. Every statement that changes a
+ * run writes its events in the same statement, so state and history never disagree.
+ *
+ * `$1` is always "now": a timestamp from a controllable clock, or NULL to use
+ * PostgreSQL's clock (the default; one clock for every machine).
+ */
+
+const NOW = 'coalesce($1::timestamptz, now())';
+const MS = "* interval '1 millisecond'";
+
+const WAITING = `('queued', 'retrying', 'released')`;
+
+/**
+ * Inserts N runs of one task, their `created` events and, for out-of-band transports,
+ * their delivery requests — one round trip.
+ * Params: now, payloads (jsonb array), idempotency keys (text[] or NULL), task id,
+ * queue, priority, max attempts, source, run at, delay ms, write outbox row, notify channel.
+ * Relies on: runlane_runs_idempotency_idx (ON CONFLICT).
+ */
+export const TRIGGER_SQL = `
+WITH input AS (
+  SELECT p.value AS payload, k.key AS idempotency_key, p.ord
+  FROM jsonb_array_elements($2::jsonb) WITH ORDINALITY AS p(value, ord)
+  LEFT JOIN unnest($3::text[]) WITH ORDINALITY AS k(key, ord) USING (ord)
+), inserted AS (
+  INSERT INTO runlane_runs
+    (task_id, queue, status, priority, payload, max_attempts, idempotency_key, source,
+     available_at, created_at, updated_at)
+  SELECT $4, $5, 'queued', $6, input.payload, $7, input.idempotency_key, $8::jsonb,
+    coalesce($9::timestamptz, ${NOW} + $10::bigint ${MS}), ${NOW}, ${NOW}
+  FROM input
+  ORDER BY input.ord
+  ON CONFLICT (task_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
+  RETURNING *
+), created_events AS (
+  INSERT INTO runlane_run_events (run_id, type, attempt, at, data)
+  SELECT id, 'created', 0, created_at, jsonb_build_object('source', source->'type')
+  FROM inserted ORDER BY id
+), delivery_requests AS (
+  INSERT INTO runlane_outbox (run_id, queue, available_at, created_at)
+  SELECT id, queue, available_at, created_at FROM inserted WHERE $11::boolean
+), notified AS (
+  SELECT pg_notify($12::text, $5::text)
+  WHERE $12::text IS NOT NULL AND EXISTS (SELECT 1 FROM inserted WHERE available_at <= ${NOW})
+)
+SELECT inserted.* FROM inserted LEFT JOIN (SELECT count(*) FROM notified) n ON true ORDER BY id`;
+
+/** The existing run for an idempotency key (the deduplicated path of trigger). */
+export const FIND_BY_IDEMPOTENCY_KEY_SQL = `
+SELECT * FROM runlane_runs WHERE task_id = $1 AND idempotency_key = ANY($2::text[])`;
+
+/**
+ * Claims up to N due runs and marks them running under a new lease; the attempt number
+ * becomes the lease token that fences every later write of the attempt.
+ * Params: now, pick (queue | queues | run id), task ids, limit, worker id, lease ms.
+ * Relies on: runlane_runs_claim_idx (queue, priority DESC, available_at, id) WHERE waiting.
+ */
+export function claimSql(pick: 'queue' | 'queues' | 'run'): string {
+  const where =
+    pick === 'run'
+      ? 'id = $2::bigint'
+      : pick === 'queue'
+        ? 'queue = $2::text'
+        : 'queue = ANY($2::text[])';
+  return `
+WITH due AS (
+  SELECT id FROM runlane_runs
+  WHERE ${where}
+    AND status IN ${WAITING}
+    AND available_at <= ${NOW}
+    AND task_id = ANY($3::text[])
+    AND NOT EXISTS (SELECT 1 FROM runlane_queues q WHERE q.name = runlane_runs.queue AND q.paused)
+  ORDER BY priority DESC, available_at, id
+  LIMIT $4
+  FOR UPDATE SKIP LOCKED
+), claimed AS (
+  UPDATE runlane_runs r SET
+    status = 'running',
+    attempts = r.attempts + 1,
+    worker_id = $5,
+    lease_expires_at = ${NOW} + $6::bigint ${MS},
+    started_at = coalesce(r.started_at, ${NOW}),
+    updated_at = ${NOW}
+  FROM due WHERE r.id = due.id
+  RETURNING r.*
+), claimed_events AS (
+  INSERT INTO runlane_run_events (run_id, type, attempt, at, data)
+  SELECT id, 'claimed', attempts, updated_at, jsonb_build_object('workerId', $5::text)
+  FROM claimed ORDER BY id
+)
+SELECT * FROM claimed ORDER BY priority DESC, available_at, id`;
+}
+
+/**
+ * Records an attempt's outcome, fenced by the lease token (run id + attempt while
+ * running). A cancel requested during the attempt turns any outcome into `cancelled`.
+ * A write that lost the fence changes nothing and records `lease_lost` instead.
+ * Params: now, run id, attempt, status, result, error, failures +, releases +,
+ * last release, delay ms (NULL keeps available_at), events [{type, data}], lease-lost data.
+ */
+export const RECORD_OUTCOME_SQL = `
+WITH updated AS (
+  UPDATE runlane_runs SET
+    status = CASE WHEN cancel_requested_at IS NOT NULL THEN 'cancelled' ELSE $4::text END,
+    result = CASE WHEN cancel_requested_at IS NOT NULL THEN NULL ELSE $5::jsonb END,
+    error = CASE WHEN cancel_requested_at IS NOT NULL THEN NULL ELSE $6::jsonb END,
+    failures = failures + $7::int,
+    releases = releases + $8::int,
+    last_release = CASE WHEN $9::jsonb IS NULL THEN last_release ELSE $9::jsonb || jsonb_build_object(
+      'releasedAt', ${NOW}, 'availableAt', ${NOW} + $10::bigint ${MS}) END,
+    available_at = CASE WHEN $10::bigint IS NULL THEN available_at ELSE ${NOW} + $10::bigint ${MS} END,
+    lease_expires_at = NULL,
+    worker_id = NULL,
+    finished_at = CASE WHEN cancel_requested_at IS NOT NULL OR $4::text IN ('completed', 'failed', 'cancelled')
+      THEN ${NOW} END,
+    updated_at = ${NOW}
+  WHERE id = $2::bigint AND attempts = $3::int AND status = 'running'
+  RETURNING id, status, attempts, available_at, updated_at
+), new_events AS (
+  SELECT u.id, e.item->>'type' AS type, u.attempts, u.updated_at AS at,
+    (e.item->'data') || CASE WHEN e.item->>'type' IN ('retry_scheduled', 'released')
+      THEN jsonb_build_object('availableAt', u.available_at) ELSE '{}'::jsonb END AS data, e.ord
+  FROM updated u, jsonb_array_elements($11::jsonb) WITH ORDINALITY AS e(item, ord)
+  WHERE u.status <> 'cancelled'
+  UNION ALL
+  SELECT u.id, 'cancelled', u.attempts, u.updated_at, '{}'::jsonb, 1 FROM updated u WHERE u.status = 'cancelled'
+  UNION ALL
+  SELECT $2::bigint, 'lease_lost', $3::int, ${NOW}, $12::jsonb, 1
+  WHERE NOT EXISTS (SELECT 1 FROM updated) AND EXISTS (SELECT 1 FROM runlane_runs WHERE id = $2::bigint)
+), inserted_events AS (
+  INSERT INTO runlane_run_events (run_id, type, attempt, at, data)
+  SELECT id, type, attempts, at, data FROM new_events ORDER BY ord
+)
+SELECT u.id, u.status, u.available_at FROM updated u`;
+
+/**
+ * Extends the leases of a worker's in-flight attempts in one statement and reports
+ * which are still held and which an operator asked to cancel.
+ * Params: now, run ids, attempts, lease ms.
+ * Relies on: the primary key.
+ */
+export const HEARTBEAT_SQL = `
+WITH held AS (
+  SELECT * FROM unnest($2::bigint[], $3::int[]) AS h(id, attempt)
+), extended AS (
+  UPDATE runlane_runs r SET lease_expires_at = ${NOW} + $4::bigint ${MS}
+  FROM held WHERE r.id = held.id AND r.attempts = held.attempt AND r.status = 'running'
+  RETURNING r.id, r.cancel_requested_at IS NOT NULL AS cancel_requested
+)
+SELECT id, cancel_requested FROM extended`;
+
+/**
+ * Recovers runs whose lease expired: the attempt counts as a failure of kind
+ * `lease_expired`, and the run is retried at once or failed by its max attempts.
+ * Params: now, limit.
+ * Relies on: runlane_runs_lease_idx (lease_expires_at) WHERE status = 'running'.
+ */
+export const RECOVER_EXPIRED_LEASES_SQL = `
+WITH expired AS (
+  SELECT id, worker_id, lease_expires_at FROM runlane_runs
+  WHERE status = 'running' AND lease_expires_at < ${NOW}
+  ORDER BY lease_expires_at
+  LIMIT $2
+  FOR UPDATE SKIP LOCKED
+), recovered AS (
+  UPDATE runlane_runs r SET
+    status = CASE
+      WHEN r.cancel_requested_at IS NOT NULL THEN 'cancelled'
+      WHEN r.failures + 1 >= r.max_attempts THEN 'failed'
+      ELSE 'retrying' END,
+    failures = r.failures + 1,
+    error = jsonb_build_object('kind', 'lease_expired', 'name', 'LeaseExpiredError',
+      'message', 'The lease of run ' || r.id || ' (attempt ' || r.attempts || ') expired before the attempt recorded an outcome.'),
+    available_at = ${NOW},
+    lease_expires_at = NULL,
+    worker_id = NULL,
+    finished_at = CASE WHEN r.cancel_requested_at IS NOT NULL OR r.failures + 1 >= r.max_attempts THEN ${NOW} END,
+    updated_at = ${NOW}
+  FROM expired WHERE r.id = expired.id
+  RETURNING r.id, r.status, r.attempts, r.updated_at, expired.worker_id, expired.lease_expires_at
+), recovered_events AS (
+  INSERT INTO runlane_run_events (run_id, type, attempt, at, data)
+  SELECT id, type, attempts, updated_at, data FROM (
+    SELECT id, 'lease_expired' AS type, attempts, updated_at, 1 AS ord,
+      jsonb_build_object('workerId', worker_id, 'leaseExpiresAt', lease_expires_at) AS data
+    FROM recovered
+    UNION ALL
+    SELECT id, CASE status WHEN 'retrying' THEN 'retry_scheduled' ELSE status END, attempts, updated_at, 2,
+      CASE status WHEN 'retrying' THEN jsonb_build_object('delayMs', 0)
+        WHEN 'failed' THEN jsonb_build_object('kind', 'lease_expired') ELSE '{}'::jsonb END
+    FROM recovered
+  ) e ORDER BY id, ord
+)
+SELECT id, status FROM recovered`;
+
+export const GET_RUN_SQL = `SELECT * FROM runlane_runs WHERE id = $1::bigint`;
+
+export const GET_RUN_EVENTS_SQL = `
+SELECT * FROM runlane_run_events WHERE run_id = $1::bigint ORDER BY id`;
+
+export const TABLES_PRESENT_SQL = `
+SELECT t.name FROM unnest($1::text[]) AS t(name) WHERE to_regclass(t.name) IS NOT NULL`;

@@ -1,0 +1,250 @@
+import type { RunlaneClock } from './clock.js';
+import type { RunlaneDatabase } from './database.js';
+import { InvalidRunIdError, RunNotFoundError } from './errors.js';
+import type { Run, RunErrorInfo, RunEvent, RunEventType, RunSource, RunStatus } from './run.types.js';
+import {
+  claimSql,
+  FIND_BY_IDEMPOTENCY_KEY_SQL,
+  GET_RUN_EVENTS_SQL,
+  GET_RUN_SQL,
+  HEARTBEAT_SQL,
+  RECORD_OUTCOME_SQL,
+  RECOVER_EXPIRED_LEASES_SQL,
+  TRIGGER_SQL,
+} from './run-store.sql.js';
+
+/** How trigger-time writes announce new work. */
+export interface DeliveryWrites {
+  /** Write a pending delivery request (outbox row) for an out-of-band transport to publish. */
+  outbox: boolean;
+  /** NOTIFY this channel in the writing statement (delivered at commit). */
+  notifyChannel: string | null;
+}
+
+export interface InsertRunsInput {
+  taskId: string;
+  queue: string;
+  priority: number;
+  maxAttempts: number;
+  source: RunSource;
+  /** JSON text of each payload. */
+  payloads: string[];
+  idempotencyKeys: (string | null)[] | null;
+  runAt: Date | null;
+  delayMs: number;
+}
+
+export interface ClaimInput {
+  queues?: string[];
+  runId?: string;
+  taskIds: string[];
+  limit: number;
+  workerId: string;
+  leaseMs: number;
+}
+
+export interface OutcomeEvent {
+  type: RunEventType;
+  data: Record<string, unknown>;
+}
+
+/** What an attempt asks to write; fenced by `runId` + `attempt`. */
+export interface OutcomeInput {
+  runId: string;
+  attempt: number;
+  status: Exclude<RunStatus, 'running'>;
+  result?: string | null;
+  error?: RunErrorInfo | null;
+  failuresIncrement?: number;
+  releasesIncrement?: number;
+  lastRelease?: Record<string, unknown> | null;
+  /** When set, the run is next due this many ms from now. */
+  delayMs?: number | null;
+  events: OutcomeEvent[];
+  workerId: string;
+}
+
+export interface RecordedOutcome {
+  /** False when the fence rejected the write: the lease was lost and nothing changed. */
+  recorded: boolean;
+  status: RunStatus | null;
+}
+
+const RUN_ID_PATTERN = /^[1-9]\d{0,18}$/;
+
+/** Checks a run id's form before it reaches SQL. */
+export function assertRunId(runId: unknown): asserts runId is string {
+  if (typeof runId !== 'string' || !RUN_ID_PATTERN.test(runId) || BigInt(runId) > 9223372036854775807n) {
+    throw new InvalidRunIdError(runId);
+  }
+}
+
+/** Every read and write of run state. Nothing else in the engine writes SQL for runs. */
+export class RunStore {
+  constructor(
+    private readonly db: RunlaneDatabase,
+    private readonly clock: RunlaneClock,
+  ) {}
+
+  private now(): Date | null {
+    return this.clock.now() ?? null;
+  }
+
+  async insertRuns(
+    input: InsertRunsInput,
+    delivery: DeliveryWrites,
+    db: RunlaneDatabase = this.db,
+  ): Promise<Run[]> {
+    const rows = await db.query(TRIGGER_SQL, [
+      this.now(),
+      `[${input.payloads.join(',')}]`,
+      input.idempotencyKeys,
+      input.taskId,
+      input.queue,
+      input.priority,
+      input.maxAttempts,
+      JSON.stringify(input.source),
+      input.runAt,
+      input.delayMs,
+      delivery.outbox,
+      delivery.notifyChannel,
+    ]);
+    return rows.map(toRun);
+  }
+
+  async findByIdempotencyKeys(
+    taskId: string,
+    keys: string[],
+    db: RunlaneDatabase = this.db,
+  ): Promise<Run[]> {
+    const rows = await db.query(FIND_BY_IDEMPOTENCY_KEY_SQL, [taskId, keys]);
+    return rows.map(toRun);
+  }
+
+  async claim(input: ClaimInput): Promise<Run[]> {
+    if (input.limit <= 0 || input.taskIds.length === 0) return [];
+    const pick = input.runId !== undefined ? 'run' : input.queues!.length === 1 ? 'queue' : 'queues';
+    const target = pick === 'run' ? input.runId : pick === 'queue' ? input.queues![0] : input.queues;
+    const rows = await this.db.query(claimSql(pick), [
+      this.now(),
+      target,
+      input.taskIds,
+      input.limit,
+      input.workerId,
+      input.leaseMs,
+    ]);
+    return rows.map(toRun);
+  }
+
+  async recordOutcome(input: OutcomeInput): Promise<RecordedOutcome> {
+    const rows = await this.db.query(RECORD_OUTCOME_SQL, [
+      this.now(),
+      input.runId,
+      input.attempt,
+      input.status,
+      input.result ?? null,
+      input.error ? JSON.stringify(input.error) : null,
+      input.failuresIncrement ?? 0,
+      input.releasesIncrement ?? 0,
+      input.lastRelease ? JSON.stringify(input.lastRelease) : null,
+      input.delayMs ?? null,
+      JSON.stringify(input.events),
+      JSON.stringify({ workerId: input.workerId, outcome: input.status }),
+    ]);
+    return rows.length > 0
+      ? { recorded: true, status: rows[0].status as RunStatus }
+      : { recorded: false, status: null };
+  }
+
+  /** Extends leases; returns the held runs, each with whether a cancel was requested. */
+  async heartbeat(
+    leases: { runId: string; attempt: number }[],
+    leaseMs: number,
+  ): Promise<Map<string, { cancelRequested: boolean }>> {
+    if (leases.length === 0) return new Map();
+    const rows = await this.db.query<{ id: string | number; cancel_requested: boolean }>(HEARTBEAT_SQL, [
+      this.now(),
+      leases.map((lease) => lease.runId),
+      leases.map((lease) => lease.attempt),
+      leaseMs,
+    ]);
+    return new Map(rows.map((row) => [String(row.id), { cancelRequested: row.cancel_requested }]));
+  }
+
+  /** Recovers up to `limit` runs whose lease expired; returns how many. */
+  async recoverExpiredLeases(limit: number): Promise<number> {
+    const rows = await this.db.query(RECOVER_EXPIRED_LEASES_SQL, [this.now(), limit]);
+    return rows.length;
+  }
+
+  async getRun(runId: string): Promise<Run> {
+    assertRunId(runId);
+    const [row] = await this.db.query(GET_RUN_SQL, [runId]);
+    if (!row) throw new RunNotFoundError(runId);
+    return toRun(row);
+  }
+
+  async getRunEvents(runId: string): Promise<RunEvent[]> {
+    assertRunId(runId);
+    const rows = await this.db.query(GET_RUN_EVENTS_SQL, [runId]);
+    if (rows.length === 0) await this.getRun(runId);
+    return rows.map(toRunEvent);
+  }
+}
+
+function toDate(value: unknown): Date | null {
+  if (value === null || value === undefined) return null;
+  return value instanceof Date ? value : new Date(value as string);
+}
+
+function toJsonValue(value: unknown): any {
+  return typeof value === 'string' ? JSON.parse(value) : value;
+}
+
+/** Maps a `runlane_runs` row to the public snapshot. */
+export function toRun(row: Record<string, any>): Run {
+  const lastRelease = toJsonValue(row.last_release);
+  return {
+    id: String(row.id),
+    taskId: row.task_id,
+    queue: row.queue,
+    status: row.status,
+    payload: toJsonValue(row.payload),
+    result: toJsonValue(row.result) ?? null,
+    error: toJsonValue(row.error) ?? null,
+    attempts: Number(row.attempts),
+    failures: Number(row.failures),
+    releases: Number(row.releases),
+    maxAttempts: Number(row.max_attempts),
+    priority: Number(row.priority),
+    idempotencyKey: row.idempotency_key ?? null,
+    source: toJsonValue(row.source),
+    lastRelease: lastRelease
+      ? {
+          reason: lastRelease.reason ?? null,
+          data: lastRelease.data ?? null,
+          releasedAt: new Date(lastRelease.releasedAt),
+          availableAt: new Date(lastRelease.availableAt),
+        }
+      : null,
+    availableAt: toDate(row.available_at)!,
+    leaseExpiresAt: toDate(row.lease_expires_at),
+    workerId: row.worker_id ?? null,
+    cancelRequestedAt: toDate(row.cancel_requested_at),
+    createdAt: toDate(row.created_at)!,
+    updatedAt: toDate(row.updated_at)!,
+    startedAt: toDate(row.started_at),
+    finishedAt: toDate(row.finished_at),
+  };
+}
+
+export function toRunEvent(row: Record<string, any>): RunEvent {
+  return {
+    id: String(row.id),
+    runId: String(row.run_id),
+    type: row.type,
+    attempt: Number(row.attempt),
+    at: toDate(row.at)!,
+    data: toJsonValue(row.data) ?? {},
+  };
+}

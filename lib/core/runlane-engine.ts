@@ -1,0 +1,342 @@
+import { ActiveAttempt } from './active-attempt.js';
+import { databaseClock, type RunlaneClock } from './clock.js';
+import type { RunlaneDatabase } from './database.js';
+import { parseDuration, type Duration } from './duration.js';
+import { InvalidOptionError, TablesMissingError } from './errors.js';
+import { Executor, type AttemptResult } from './executor.js';
+import { Heartbeat } from './heartbeat.js';
+import { silentLogger, type RunlaneLogger } from './logger.js';
+import { preparePayload } from './payload.js';
+import type { Run, RunEvent, RunSource } from './run.types.js';
+import { RunStore, type DeliveryWrites } from './run-store.js';
+import { TABLES_PRESENT_SQL } from './run-store.sql.js';
+import { messages } from './runlane.messages.js';
+import { assertName, TaskRegistry, type RegisteredTask } from './task-registry.js';
+import type { TaskLike } from './task.types.js';
+import { defaultWorkerId, Worker, type WorkerHandle, type WorkerOptions } from './worker.js';
+
+export const RUNLANE_TABLES = [
+  'runlane_runs',
+  'runlane_run_events',
+  'runlane_outbox',
+  'runlane_schedules',
+  'runlane_queues',
+];
+
+/** Options of the engine; the Nest module fills them from `forRoot()`. */
+export interface RunlaneEngineOptions {
+  database: RunlaneDatabase;
+  tasks: Iterable<RegisteredTask>;
+  /** Default: PostgreSQL's clock. */
+  clock?: RunlaneClock;
+  logger?: RunlaneLogger;
+  /** Largest serialized payload accepted, in bytes. Default 1 MiB. */
+  payloadSizeLimit?: number;
+  /** Default lease of an attempt. Default `'30s'`. */
+  leaseDuration?: Duration;
+  /** Default heartbeat interval. Default: a third of the lease. */
+  heartbeatInterval?: Duration;
+  /** Runs recovered per statement by lease recovery. Default `500`. */
+  recoveryBatchSize?: number;
+}
+
+/** Options of `trigger()`. */
+export interface TriggerOptions {
+  /** Same task + key returns the existing run with `deduplicated: true` instead of a new one. */
+  idempotencyKey?: string;
+  /** Not before this long from now. */
+  delay?: Duration;
+  /** Not before this time. Exclusive with `delay`. */
+  runAt?: Date | string;
+  /** Overrides the task's priority; higher is claimed first. */
+  priority?: number;
+  /** Overrides the task's queue. */
+  queue?: string;
+  /** Writes through this database handle, e.g. the caller's transaction. */
+  database?: RunlaneDatabase;
+}
+
+/** Options of `triggerBatch()`: shared by every run of the batch. */
+export type TriggerBatchOptions = Omit<TriggerOptions, 'idempotencyKey'>;
+
+/** Whether and how the new run's wakeup went out. */
+export interface DispatchResult {
+  /**
+   * `published`: a wakeup was sent (or goes out at commit);
+   * `pending`: the delivery request waits in the outbox for `tick()`;
+   * `polling`: no transport is configured, workers find the run by polling;
+   * `skipped`: the run was deduplicated or is not due yet.
+   */
+  status: 'published' | 'pending' | 'polling' | 'skipped';
+  error?: string;
+}
+
+export interface TriggerRunResult<TPayload = unknown, TResult = unknown> {
+  run: Run<TPayload, TResult>;
+  /** True when an existing run with the same idempotency key was returned. */
+  deduplicated: boolean;
+  dispatch: DispatchResult;
+}
+
+export interface TriggerBatchResult<TPayload = unknown, TResult = unknown> {
+  runs: Run<TPayload, TResult>[];
+  dispatch: DispatchResult;
+}
+
+/** What `tick()` did, per duty. */
+export interface TickResult {
+  leasesRecovered: number;
+}
+
+/**
+ * The engine: plain TypeScript, no Nest. Triggers runs, claims and executes attempts,
+ * runs workers and ticks. `RunlaneService` is its Nest face.
+ */
+export class RunlaneEngine {
+  readonly store: RunStore;
+  readonly registry: TaskRegistry;
+  private readonly clock: RunlaneClock;
+  private readonly logger: RunlaneLogger;
+  private readonly payloadSizeLimit: number;
+  private readonly leaseMs: number;
+  private readonly heartbeatMs: number;
+  private readonly recoveryBatchSize: number;
+  private readonly workerId = defaultWorkerId();
+  private readonly inline: { executor: Executor; heartbeat: Heartbeat };
+  private readonly workers = new Set<Worker>();
+  private readonly delivery: DeliveryWrites = { outbox: false, notifyChannel: null };
+
+  constructor(private readonly options: RunlaneEngineOptions) {
+    this.clock = options.clock ?? databaseClock;
+    this.logger = options.logger ?? silentLogger;
+    this.registry = new TaskRegistry(options.tasks);
+    this.store = new RunStore(options.database, this.clock);
+    this.payloadSizeLimit = options.payloadSizeLimit ?? 1024 * 1024;
+    if (!Number.isInteger(this.payloadSizeLimit) || this.payloadSizeLimit <= 0) {
+      throw new InvalidOptionError(messages.invalidOption('Runlane option "payloadSizeLimit"', 'must be a positive integer of bytes'));
+    }
+    this.leaseMs = positive(options.leaseDuration ?? '30s', 'Runlane option "leaseDuration"');
+    this.heartbeatMs = options.heartbeatInterval
+      ? positive(options.heartbeatInterval, 'Runlane option "heartbeatInterval"')
+      : Math.max(1, Math.floor(this.leaseMs / 3));
+    this.recoveryBatchSize = options.recoveryBatchSize ?? 500;
+    this.inline = this.executorFor(this.workerId, this.leaseMs, this.heartbeatMs);
+  }
+
+  /** Fails with a message saying how to create Runlane's tables when any is missing. */
+  async assertTables(): Promise<void> {
+    const rows = await this.options.database.query<{ name: string }>(TABLES_PRESENT_SQL, [RUNLANE_TABLES]);
+    const present = new Set(rows.map((row) => row.name));
+    const missing = RUNLANE_TABLES.filter((table) => !present.has(table));
+    if (missing.length > 0) throw new TablesMissingError(missing);
+  }
+
+  /** Validates the payload and persists a run, its `created` event and its delivery request in one statement. */
+  async trigger<TPayload, TResult>(
+    task: TaskLike<TPayload, TResult>,
+    payload: TPayload,
+    options: TriggerOptions = {},
+  ): Promise<TriggerRunResult<TPayload, TResult>> {
+    return this.create(task, payload, options, { type: 'trigger' });
+  }
+
+  /** Persists N runs of one task in one statement; if any payload is invalid, none is stored. */
+  async triggerBatch<TPayload, TResult>(
+    task: TaskLike<TPayload, TResult>,
+    payloads: TPayload[],
+    options: TriggerBatchOptions = {},
+  ): Promise<TriggerBatchResult<TPayload, TResult>> {
+    const registered = this.registry.get(task);
+    if (!Array.isArray(payloads)) {
+      throw new InvalidOptionError(messages.invalidOption(`triggerBatch("${registered.id}")`, 'takes an array of payloads'));
+    }
+    if ((options as TriggerOptions).idempotencyKey !== undefined) {
+      throw new InvalidOptionError(messages.invalidOption(`triggerBatch("${registered.id}")`, 'does not take an idempotencyKey; use trigger() for deduplicated runs'));
+    }
+    const placement = this.placement(registered, options);
+    const json = await Promise.all(
+      payloads.map((payload) => preparePayload(registered.id, registered.schema, payload, this.payloadSizeLimit)),
+    );
+    if (json.length === 0) return { runs: [], dispatch: { status: 'skipped' } };
+    const runs = await this.store.insertRuns(
+      { ...placement, taskId: registered.id, source: { type: 'trigger' }, payloads: json, idempotencyKeys: null },
+      this.delivery,
+      options.database,
+    );
+    return { runs: runs as Run<TPayload, TResult>[], dispatch: this.dispatchStatus(runs.length > 0) };
+  }
+
+  /**
+   * Creates a run and executes its first attempt in this process under a lease; returns
+   * the run after that one attempt recorded its outcome. No inline retries or releases:
+   * later attempts go through workers.
+   */
+  async runNow<TPayload, TResult>(
+    task: TaskLike<TPayload, TResult>,
+    payload: TPayload,
+    options: Omit<TriggerOptions, 'delay' | 'runAt' | 'database'> = {},
+  ): Promise<Run<TPayload, TResult>> {
+    const { run, deduplicated } = await this.create(task, payload, options, { type: 'runNow' });
+    if (deduplicated) return run;
+    await this.executeClaimed({ runId: run.id });
+    return (await this.store.getRun(run.id)) as Run<TPayload, TResult>;
+  }
+
+  /** Claims one due run and executes one attempt; `null` when nothing is due. */
+  async executeNext(options: { queues?: string[] } = {}): Promise<AttemptResult | null> {
+    return this.executeClaimed({ queues: this.queuesOf(options.queues, 'executeNext') });
+  }
+
+  /** Starts a worker; `stop()` on the handle ends it gracefully. */
+  async worker(options: WorkerOptions = {}): Promise<WorkerHandle> {
+    const concurrency = options.concurrency ?? 10;
+    if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 10_000) {
+      throw new InvalidOptionError(messages.invalidOption('worker option "concurrency"', `must be an integer from 1 to 10000, got ${JSON.stringify(concurrency)}`));
+    }
+    const queues = this.queuesOf(options.queues, 'worker');
+    const leaseMs = options.leaseDuration ? positive(options.leaseDuration, 'worker option "leaseDuration"') : this.leaseMs;
+    const heartbeatMs = options.leaseDuration ? Math.max(1, Math.floor(leaseMs / 3)) : this.heartbeatMs;
+    const pollMs = positive(options.pollInterval ?? '1s', 'worker option "pollInterval"');
+    const shutdownMs = parseDuration(options.shutdownTimeout ?? '10s', 'worker option "shutdownTimeout"');
+    const workerId = options.workerId ?? defaultWorkerId();
+    const { executor, heartbeat } = this.executorFor(workerId, leaseMs, heartbeatMs);
+    const taskIds = this.registry.ids();
+    const worker = new Worker(
+      workerId,
+      {
+        claim: (limit) => this.store.claim({ queues, taskIds, limit, workerId, leaseMs }),
+        executor,
+        heartbeat,
+        maintain: async () => void (await this.recoverLeases()),
+        maintenanceIntervalMs: Math.max(1000, Math.min(leaseMs, 60_000)),
+        logger: this.logger,
+      },
+      concurrency,
+      pollMs,
+      shutdownMs,
+    );
+    this.workers.add(worker);
+    void worker.stopped.then(() => this.workers.delete(worker));
+    await worker.start();
+    return worker;
+  }
+
+  /** The timekeeper's duties; safe to run in any number of processes at once. */
+  async tick(): Promise<TickResult> {
+    return { leasesRecovered: await this.recoverLeases() };
+  }
+
+  getRun(runId: string): Promise<Run> {
+    return this.store.getRun(runId);
+  }
+
+  getRunEvents(runId: string): Promise<RunEvent[]> {
+    return this.store.getRunEvents(runId);
+  }
+
+  /** Stops every worker this engine started. */
+  async close(): Promise<void> {
+    await Promise.all([...this.workers].map((worker) => worker.stop()));
+    this.inline.heartbeat.stop();
+  }
+
+  private async recoverLeases(): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const recovered = await this.store.recoverExpiredLeases(this.recoveryBatchSize);
+      total += recovered;
+      if (recovered < this.recoveryBatchSize) return total;
+    }
+  }
+
+  private async executeClaimed(pick: { queues?: string[]; runId?: string }): Promise<AttemptResult | null> {
+    const [run] = await this.store.claim({
+      ...pick,
+      taskIds: this.registry.ids(),
+      limit: 1,
+      workerId: this.workerId,
+      leaseMs: this.leaseMs,
+    });
+    if (!run) return null;
+    const attempt = new ActiveAttempt(run);
+    this.inline.heartbeat.track(attempt);
+    try {
+      return await this.inline.executor.execute(attempt);
+    } finally {
+      this.inline.heartbeat.untrack(attempt);
+    }
+  }
+
+  private async create<TPayload, TResult>(
+    task: TaskLike<TPayload, TResult>,
+    payload: TPayload,
+    options: TriggerOptions,
+    source: RunSource,
+  ): Promise<TriggerRunResult<TPayload, TResult>> {
+    const registered = this.registry.get(task);
+    const key = options.idempotencyKey;
+    if (key !== undefined && (typeof key !== 'string' || key.length === 0 || key.length > 500)) {
+      throw new InvalidOptionError(messages.invalidOption(`trigger("${registered.id}") option "idempotencyKey"`, 'must be a string of 1-500 characters'));
+    }
+    const placement = this.placement(registered, options);
+    const json = await preparePayload(registered.id, registered.schema, payload, this.payloadSizeLimit);
+    const input = { ...placement, taskId: registered.id, source, payloads: [json], idempotencyKeys: key === undefined ? null : [key] };
+    const db = options.database;
+    const [run] = await this.store.insertRuns(input, this.delivery, db);
+    if (run) return { run: run as Run<TPayload, TResult>, deduplicated: false, dispatch: this.dispatchStatus(true) };
+    const [existing] = await this.store.findByIdempotencyKeys(registered.id, [key!], db);
+    return { run: existing as Run<TPayload, TResult>, deduplicated: true, dispatch: { status: 'skipped' } };
+  }
+
+  private placement(task: RegisteredTask, options: TriggerBatchOptions) {
+    const where = `trigger("${task.id}")`;
+    if (typeof options !== 'object' || options === null) {
+      throw new InvalidOptionError(messages.invalidOption(where, 'options must be an object'));
+    }
+    if (options.delay !== undefined && options.runAt !== undefined) {
+      throw new InvalidOptionError(messages.invalidOption(where, 'takes either "delay" or "runAt", not both'));
+    }
+    const delayMs = options.delay === undefined ? 0 : parseDuration(options.delay, `${where} option "delay"`);
+    let runAt: Date | null = null;
+    if (options.runAt !== undefined) {
+      runAt = new Date(options.runAt);
+      if (!(options.runAt instanceof Date || typeof options.runAt === 'string') || Number.isNaN(runAt.getTime())) {
+        throw new InvalidOptionError(messages.invalidOption(`${where} option "runAt"`, `must be a Date or an ISO 8601 string, got ${JSON.stringify(options.runAt)}`));
+      }
+    }
+    const priority = options.priority ?? task.priority;
+    if (!Number.isInteger(priority) || Math.abs(priority) > 1_000_000) {
+      throw new InvalidOptionError(messages.invalidOption(`${where} option "priority"`, `must be an integer from -1000000 to 1000000, got ${JSON.stringify(priority)}`));
+    }
+    const queue = options.queue ?? task.queue;
+    assertName(queue, `${where} option "queue"`, 'a queue name');
+    return { queue, priority, delayMs, runAt, maxAttempts: task.retry.maxAttempts };
+  }
+
+  private dispatchStatus(inserted: boolean): DispatchResult {
+    if (!inserted) return { status: 'skipped' };
+    return { status: 'polling' };
+  }
+
+  private queuesOf(queues: string[] | undefined, where: string): string[] {
+    if (queues === undefined) return this.registry.queues();
+    if (!Array.isArray(queues) || queues.length === 0) {
+      throw new InvalidOptionError(messages.invalidOption(`${where} option "queues"`, 'must be a non-empty array of queue names'));
+    }
+    for (const queue of queues) assertName(queue, `${where} option "queues"`, 'a queue name');
+    return queues;
+  }
+
+  private executorFor(workerId: string, leaseMs: number, heartbeatMs: number) {
+    return {
+      executor: new Executor(this.store, this.registry, this.clock, this.logger, workerId),
+      heartbeat: new Heartbeat(this.store, leaseMs, heartbeatMs, this.logger),
+    };
+  }
+}
+
+function positive(value: Duration, where: string): number {
+  const ms = parseDuration(value, where);
+  if (ms === 0) throw new InvalidOptionError(messages.invalidOption(where, 'must be greater than zero'));
+  return ms;
+}

@@ -1,0 +1,32 @@
+import type { RunlaneClock } from '../core/clock.js';
+import type { Duration } from '../core/duration.js';
+import type { RunlaneLogger } from '../core/logger.js';
+import type { ReleasePolicyOptions, RetryPolicyOptions, TaskDefinition } from '../core/task.types.js';
+import type { WorkerOptions } from '../core/worker.js';
+
+/** Options of `RunlaneModule.forRoot()` / `forRootAsync()`. */
+export interface RunlaneModuleOptions {
+  /** Tasks declared with the functional `task()` form. `@Task()` methods are discovered on their own. */
+  tasks?: TaskDefinition[];
+  /** Starts a worker on application bootstrap and stops it on shutdown. Default: no worker. */
+  worker?: WorkerOptions & { enabled: boolean };
+  /** Runs `tick()` every `interval` through @nestjs/schedule. Default: no automatic tick. */
+  tick?: { interval: Duration };
+  /** Defaults applied to every task that does not set its own. */
+  defaults?: {
+    queue?: string;
+    retry?: RetryPolicyOptions;
+    release?: ReleasePolicyOptions;
+    timeout?: Duration;
+  };
+  /** Largest serialized payload accepted, in bytes. Default `1048576` (1 MiB). */
+  payloadSizeLimit?: number;
+  /** How long a claim holds a run before another worker may recover it. Default `'30s'`. */
+  leaseDuration?: Duration;
+  /** How often leases are extended. Default: a third of `leaseDuration`. */
+  heartbeatInterval?: Duration;
+  /** Where time comes from. Default: PostgreSQL's clock. Tests pass a `ManualClock`. */
+  clock?: RunlaneClock;
+  /** Where Runlane logs. Default: Nest's `Logger` with the context `Runlane`. */
+  logger?: RunlaneLogger;
+}

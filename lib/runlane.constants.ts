@@ -1,0 +1,2 @@
+export const RUNLANE_TASK_METADATA = 'runlane:task';
+export const RUNLANE_DATA_SOURCE = Symbol('RUNLANE_DATA_SOURCE');
