@@ -1,4 +1,4 @@
-import type { DataSource, EntityManager } from 'typeorm';
+import type { DataSource, EntityManager, QueryRunner } from 'typeorm';
 import type { RunlaneDatabase } from './core/database.js';
 
 interface PoolLike {
@@ -6,9 +6,9 @@ interface PoolLike {
 }
 
 /**
- * Adapts a TypeORM DataSource to the engine's storage interface. Statements go straight
- * to the driver's connection pool: every Runlane statement is a single round trip and
- * needs no query runner of its own.
+ * Adapts a TypeORM DataSource to the engine's storage interface. Single statements go
+ * straight to the driver's connection pool (every Runlane hot-path statement is one
+ * round trip and needs no query runner of its own); transactions use a query runner.
  */
 export function dataSourceDatabase(dataSource: DataSource): RunlaneDatabase {
   return {
@@ -18,7 +18,27 @@ export function dataSourceDatabase(dataSource: DataSource): RunlaneDatabase {
         const result = await pool.query(sql, params as unknown[]);
         return result.rows;
       }
-      return queryRunnerRows(dataSource.createQueryRunner(), sql, params, true);
+      const runner = dataSource.createQueryRunner();
+      try {
+        return await runnerRows(runner, sql, params);
+      } finally {
+        await runner.release();
+      }
+    },
+    async transaction(work) {
+      const runner = dataSource.createQueryRunner();
+      await runner.connect();
+      try {
+        await runner.startTransaction();
+        const result = await work(queryRunnerDatabase(runner));
+        await runner.commitTransaction();
+        return result;
+      } catch (error) {
+        if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
+        throw error;
+      } finally {
+        await runner.release();
+      }
     },
   };
 }
@@ -29,20 +49,20 @@ export function dataSourceDatabase(dataSource: DataSource): RunlaneDatabase {
  */
 export function entityManagerDatabase(manager: EntityManager): RunlaneDatabase {
   const runner = manager.queryRunner;
-  if (!runner) return dataSourceDatabase(manager.connection);
-  return { query: (sql, params) => queryRunnerRows(runner, sql, params, false) };
+  if (!runner || !runner.isTransactionActive) return dataSourceDatabase(manager.connection);
+  return queryRunnerDatabase(runner);
 }
 
-async function queryRunnerRows(
-  runner: ReturnType<DataSource['createQueryRunner']>,
-  sql: string,
-  params: readonly unknown[] | undefined,
-  release: boolean,
-): Promise<any[]> {
-  try {
-    const result = await runner.query(sql, params as unknown[], true);
-    return result.records ?? [];
-  } finally {
-    if (release) await runner.release();
-  }
+/** Statements on one query runner that is already in a transaction. */
+function queryRunnerDatabase(runner: QueryRunner): RunlaneDatabase {
+  const db: RunlaneDatabase = {
+    query: (sql, params) => runnerRows(runner, sql, params),
+    transaction: (work) => work(db),
+  };
+  return db;
+}
+
+async function runnerRows(runner: QueryRunner, sql: string, params: readonly unknown[] | undefined): Promise<any[]> {
+  const result = await runner.query(sql, params as unknown[], true);
+  return result.records ?? [];
 }

@@ -5,4 +5,9 @@
  */
 export interface RunlaneDatabase {
   query<T = Record<string, any>>(sql: string, params?: readonly unknown[]): Promise<T[]>;
+  /**
+   * Runs `work` in one transaction on one connection: committed if it resolves, rolled
+   * back if it rejects. Inside a transaction already, `work` joins it.
+   */
+  transaction<T>(work: (db: RunlaneDatabase) => Promise<T>): Promise<T>;
 }
