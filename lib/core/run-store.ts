@@ -197,28 +197,25 @@ function toDate(value: unknown): Date | null {
   return value instanceof Date ? value : new Date(value as string);
 }
 
-function toJsonValue(value: unknown): any {
-  return typeof value === 'string' ? JSON.parse(value) : value;
-}
 
 /** Maps a `runlane_runs` row to the public snapshot. */
 export function toRun(row: Record<string, any>): Run {
-  const lastRelease = toJsonValue(row.last_release);
+  const lastRelease = row.last_release;
   return {
     id: String(row.id),
     taskId: row.task_id,
     queue: row.queue,
     status: row.status,
-    payload: toJsonValue(row.payload),
-    result: toJsonValue(row.result) ?? null,
-    error: toJsonValue(row.error) ?? null,
+    payload: row.payload,
+    result: row.result ?? null,
+    error: row.error ?? null,
     attempts: Number(row.attempts),
     failures: Number(row.failures),
     releases: Number(row.releases),
     maxAttempts: Number(row.max_attempts),
     priority: Number(row.priority),
     idempotencyKey: row.idempotency_key ?? null,
-    source: toJsonValue(row.source),
+    source: row.source,
     lastRelease: lastRelease
       ? {
           reason: lastRelease.reason ?? null,
@@ -245,6 +242,6 @@ export function toRunEvent(row: Record<string, any>): RunEvent {
     type: row.type,
     attempt: Number(row.attempt),
     at: toDate(row.at)!,
-    data: toJsonValue(row.data) ?? {},
+    data: row.data ?? {},
   };
 }
