@@ -1,0 +1,106 @@
+import { task } from '../lib/core/task.types.js';
+import { createEngine, eventTypes } from './support/engine.js';
+import { createTestDatabase, type TestDatabase } from './support/test-database.js';
+import { waitFor } from './support/wait-for.js';
+import { JOURNAL_DDL, startWorkerProcess, type WorkerProcess } from './support/worker-process.js';
+
+// The test process only triggers and inspects; the tasks run in the worker processes.
+const journalTask = task({ id: 'proc.journal', run: () => undefined });
+const blockTask = task({ id: 'proc.block', run: () => undefined });
+const stallTask = task({ id: 'proc.stall', run: () => undefined });
+
+describe('worker processes', () => {
+  let db: TestDatabase;
+  const processes: WorkerProcess[] = [];
+  const spawnWorker = async (env: Record<string, string>) => {
+    const worker = await startWorkerProcess({ DATABASE_URL: db.url, ...env });
+    processes.push(worker);
+    return worker;
+  };
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    await db.query(JOURNAL_DDL);
+  });
+  afterEach(async () => {
+    await Promise.all(processes.splice(0).map((worker) => worker.kill('SIGKILL')));
+  });
+  afterAll(async () => {
+    await db.drop();
+  });
+
+  it('two worker processes drain 500 runs: each completed exactly once, concurrency never exceeded', async () => {
+    const engine = createEngine(db, [journalTask]);
+    await engine.triggerBatch(journalTask, Array.from({ length: 500 }, (_, i) => ({ i })));
+    const a = await spawnWorker({ WORKER_ID: 'a', CONCURRENCY: '5' });
+    const b = await spawnWorker({ WORKER_ID: 'b', CONCURRENCY: '5' });
+    await waitFor(async () => {
+      const [{ n }] = await db.query(`SELECT count(*)::int AS n FROM runlane_runs WHERE task_id = 'proc.journal' AND status = 'completed'`);
+      return n === 500;
+    }, '500 runs completed', 60_000);
+
+    const executions = await db.query(`SELECT run_id, count(*)::int AS n FROM journal GROUP BY run_id HAVING count(*) <> 1`);
+    expect(executions).toEqual([]);
+    const [{ executed }] = await db.query(`SELECT count(DISTINCT run_id)::int AS executed FROM journal`);
+    expect(executed).toBe(500);
+    const completions = await db.query(
+      `SELECT run_id FROM runlane_run_events WHERE type = 'completed' GROUP BY run_id HAVING count(*) <> 1`,
+    );
+    expect(completions).toEqual([]);
+    const perWorker = await db.query(`SELECT worker, max(in_flight)::int AS peak, count(*)::int AS n FROM journal GROUP BY worker ORDER BY worker`);
+    expect(perWorker.map((row) => row.worker)).toEqual(['a', 'b']);
+    for (const row of perWorker) expect(row.peak).toBeLessThanOrEqual(5);
+    const results = await db.query(`SELECT DISTINCT result->>'worker' AS worker FROM runlane_runs WHERE task_id = 'proc.journal'`);
+    expect(results.map((row) => row.worker).sort()).toEqual(['a', 'b']);
+    expect(a.output() + b.output()).not.toMatch(/Unhandled|TypeError|ERROR/);
+  });
+
+  it('a worker killed with SIGKILL mid-attempt: the run is recovered after lease expiry and completed by another', async () => {
+    const engine = createEngine(db, [blockTask]);
+    const { run } = await engine.trigger(blockTask, {});
+    const doomed = await spawnWorker({ WORKER_ID: 'doomed', LEASE: '2s', QUEUES: 'default' });
+    await waitFor(async () => (await db.query(`SELECT 1 FROM journal WHERE run_id = $1`, [run.id])).length === 1, 'attempt started');
+    expect(await doomed.kill('SIGKILL')).toMatchObject({ signal: 'SIGKILL' });
+    expect(await engine.getRun(run.id)).toMatchObject({ status: 'running', workerId: 'doomed' });
+
+    await spawnWorker({ WORKER_ID: 'rescuer', LEASE: '2s' });
+    await waitFor(async () => (await engine.getRun(run.id)).status === 'completed', 'run completed', 20_000);
+    expect(await engine.getRun(run.id)).toMatchObject({ attempts: 2, failures: 1, result: { worker: 'rescuer' } });
+    expect(await eventTypes(engine, run.id)).toEqual([
+      'created',
+      'claimed',
+      'lease_expired',
+      'retry_scheduled',
+      'claimed',
+      'completed',
+    ]);
+    const journal = await db.query(`SELECT worker, attempt FROM journal WHERE run_id = $1 ORDER BY id`, [run.id]);
+    expect(journal).toEqual([
+      { worker: 'doomed', attempt: 1 },
+      { worker: 'rescuer', attempt: 2 },
+    ]);
+  });
+
+  it('a stalled worker (event loop blocked past its lease) has its late outcome discarded', async () => {
+    const engine = createEngine(db, [stallTask]);
+    const { run } = await engine.trigger(stallTask, {});
+    const stalled = await spawnWorker({ WORKER_ID: 'stalled', LEASE: '1s', STALL_MS: '4000', CONCURRENCY: '1' });
+    await waitFor(async () => (await db.query(`SELECT 1 FROM journal WHERE run_id = $1`, [run.id])).length === 1, 'attempt started');
+    await spawnWorker({ WORKER_ID: 'healthy', LEASE: '1s', CONCURRENCY: '1' });
+
+    await waitFor(async () => (await eventTypes(engine, run.id)).includes('lease_lost'), 'stale outcome rejected', 20_000);
+    expect(await engine.getRun(run.id)).toMatchObject({ status: 'completed', result: 'fresh', attempts: 2 });
+    const events = await engine.getRunEvents(run.id);
+    expect(events.map((event) => event.type)).toEqual([
+      'created',
+      'claimed',
+      'lease_expired',
+      'retry_scheduled',
+      'claimed',
+      'completed',
+      'lease_lost',
+    ]);
+    expect(events[6]).toMatchObject({ attempt: 1, data: { workerId: 'stalled', outcome: 'completed' } });
+    expect(stalled.child.exitCode).toBeNull();
+  });
+});
