@@ -62,7 +62,7 @@ describe('worker', () => {
       id: 'worker.stuck',
       queue: 'stuck',
       run: (_p: unknown, context: TaskContext) =>
-        new Promise((resolve) => {
+        new Promise<string>((resolve) => {
           context.signal.addEventListener('abort', () => {
             aborted = context.signal.reason;
             resolve('ignored');
