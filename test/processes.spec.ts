@@ -83,11 +83,12 @@ describe('worker processes', () => {
 
   it('a stalled worker (event loop blocked past its lease) has its late outcome discarded', async () => {
     const engine = createEngine(db, [stallTask]);
+    // Both workers are up before the run exists; whichever claims attempt 1 stalls.
+    const workers = await Promise.all([
+      spawnWorker({ WORKER_ID: 'w1', LEASE: '1s', STALL_MS: '5000', CONCURRENCY: '1' }),
+      spawnWorker({ WORKER_ID: 'w2', LEASE: '1s', STALL_MS: '5000', CONCURRENCY: '1' }),
+    ]);
     const { run } = await engine.trigger(stallTask, {});
-    const stalled = await spawnWorker({ WORKER_ID: 'stalled', LEASE: '1s', STALL_MS: '4000', CONCURRENCY: '1' });
-    await waitFor(async () => (await db.query(`SELECT 1 FROM journal WHERE run_id = $1`, [run.id])).length === 1, 'attempt started');
-    await spawnWorker({ WORKER_ID: 'healthy', LEASE: '1s', CONCURRENCY: '1' });
-
     await waitFor(async () => (await eventTypes(engine, run.id)).includes('lease_lost'), 'stale outcome rejected', 20_000);
     expect(await engine.getRun(run.id)).toMatchObject({ status: 'completed', result: 'fresh', attempts: 2 });
     const events = await engine.getRunEvents(run.id);
@@ -100,7 +101,12 @@ describe('worker processes', () => {
       'completed',
       'lease_lost',
     ]);
-    expect(events[6]).toMatchObject({ attempt: 1, data: { workerId: 'stalled', outcome: 'completed' } });
-    expect(stalled.child.exitCode).toBeNull();
+    const journal = await db.query(`SELECT worker, attempt FROM journal WHERE run_id = $1 ORDER BY id`, [run.id]);
+    expect(journal.map((row) => row.attempt)).toEqual([1, 2]);
+    const [stalled, healthy] = journal.map((row) => row.worker);
+    expect(stalled).not.toBe(healthy);
+    expect(events[4]).toMatchObject({ attempt: 2, data: { workerId: healthy } });
+    expect(events[6]).toMatchObject({ attempt: 1, data: { workerId: stalled, outcome: 'completed' } });
+    for (const worker of workers) expect(worker.child.exitCode).toBeNull();
   });
 });

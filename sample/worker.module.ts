@@ -1,0 +1,15 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { RunlaneModule } from '../lib/index.js';
+import { TasksModule } from './app.module.js';
+import { databaseOptions } from './database.js';
+
+/** Worker-only process: no HTTP server, just the worker executing the sample's tasks. */
+@Module({
+  imports: [
+    TypeOrmModule.forRoot(databaseOptions()),
+    RunlaneModule.forRoot({ worker: { enabled: true, concurrency: 10 } }),
+    TasksModule,
+  ],
+})
+export class WorkerModule {}
