@@ -35,7 +35,12 @@ export type {
 export { RUN_STATUSES, TERMINAL_STATUSES } from './core/run.types.js';
 export type { AttemptOutcome, AttemptResult } from './core/executor.js';
 export type {
+  CancelResult,
   DispatchResult,
+  ListRunsOptions,
+  ListRunsResult,
+  QueueOptions,
+  RunlaneStats,
   RunlaneEngineOptions,
   TickResult,
   TriggerBatchOptions,
@@ -45,6 +50,7 @@ export type {
 } from './core/runlane-engine.js';
 export { RunlaneEngine } from './core/runlane-engine.js';
 export type { WorkerHandle, WorkerOptions } from './core/worker.js';
+export type { QueueState } from './core/run-store.js';
 export type { Duration } from './core/duration.js';
 export type { RunlaneDatabase } from './core/database.js';
 export type { RunlaneLogger } from './core/logger.js';
@@ -61,6 +67,7 @@ export {
   PayloadValidationError,
   RunlaneError,
   RunNotFoundError,
+  RunStateError,
   StorageUnavailableError,
   TablesMissingError,
   TaskTimeoutError,

@@ -17,6 +17,7 @@ import { RUNLANE_DATA_SOURCE } from './runlane.constants.js';
 import { RunlaneExplorer } from './runlane.explorer.js';
 import { RunlaneConfigurableModule, RUNLANE_MODULE_OPTIONS } from './runlane.module-definition.js';
 import { RunlaneService } from './runlane.service.js';
+import { RunlaneTicker } from './runlane.ticker.js';
 import { dataSourceDatabase } from './typeorm-database.js';
 
 /**
@@ -37,6 +38,7 @@ export class RunlaneModule
   private readonly logger = new Logger('Runlane');
   private engine: RunlaneEngine | undefined;
   private worker: WorkerHandle | undefined;
+  private ticker: RunlaneTicker | undefined;
 
   constructor(
     @Inject(RUNLANE_MODULE_OPTIONS) private readonly options: RunlaneModuleOptions,
@@ -61,6 +63,7 @@ export class RunlaneModule
       heartbeatInterval: this.options.heartbeatInterval,
     });
     await this.engine.assertTables();
+    await this.engine.configureQueues(this.options.queues);
     this.service.attach(this.engine);
     this.logger.log(`Registered ${tasks.length} task(s): ${tasks.map((task) => task.id).join(', ') || 'none'}`);
   }
@@ -71,9 +74,13 @@ export class RunlaneModule
       this.worker = await this.engine.worker(workerOptions);
       this.logger.log(`Worker ${this.worker.workerId} started`);
     }
+    if (this.options.tick && this.engine) {
+      this.ticker = await RunlaneTicker.start(this.engine, this.options.tick.interval, this.moduleRef, this.logger);
+    }
   }
 
   async beforeApplicationShutdown(): Promise<void> {
+    this.ticker?.stop();
     await this.worker?.stop();
     await this.engine?.close();
   }

@@ -1,9 +1,15 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { AttemptResult } from './core/executor.js';
-import type { Run, RunEvent } from './core/run.types.js';
+import type { Duration } from './core/duration.js';
+import type { Run, RunEvent, RunStatus } from './core/run.types.js';
+import type { QueueState } from './core/run-store.js';
 import type {
+  CancelResult,
+  ListRunsOptions,
+  ListRunsResult,
   RunlaneEngine,
+  RunlaneStats,
   TickResult,
   TriggerBatchOptions,
   TriggerBatchResult,
@@ -82,9 +88,54 @@ export class RunlaneService {
     return this.engine.worker(options);
   }
 
-  /** Recovers expired leases and performs the other timekeeping duties once. */
+  /**
+   * The timekeeper, once: recovers expired leases and requests delivery for released,
+   * retrying and delayed runs whose time came. Safe to run in many processes at once.
+   */
   tick(): Promise<TickResult> {
     return this.engine.tick();
+  }
+
+  /**
+   * Cancels a run: a waiting run at once; a running one when its attempt ends (its
+   * `context.signal` aborts within one heartbeat). Terminal runs are left as they are.
+   */
+  cancel(runId: string, options: { reason?: string } = {}): Promise<CancelResult> {
+    return this.engine.cancel(runId, options);
+  }
+
+  /** Sends a failed or cancelled run back to `queued` with its failures reset; history is kept. */
+  retry(runId: string): Promise<Run> {
+    return this.engine.retry(runId);
+  }
+
+  /** Creates a new run with the same task and payload, source `{ type: 'replay', runId }`. */
+  replay(runId: string): Promise<Run> {
+    return this.engine.replay(runId);
+  }
+
+  /** Runs newest first, filtered by status, task, queue and creation time, with keyset pagination. */
+  listRuns(options: ListRunsOptions = {}): Promise<ListRunsResult> {
+    return this.engine.listRuns(options);
+  }
+
+  /** Counts per queue and status, and the age of the oldest due run per queue. */
+  stats(): Promise<RunlaneStats> {
+    return this.engine.stats();
+  }
+
+  /** Deletes terminal runs (default: completed, failed, cancelled) finished more than `olderThan` ago. */
+  prune(options: { olderThan: Duration; statuses?: RunStatus[] }): Promise<{ deleted: number }> {
+    return this.engine.prune(options);
+  }
+
+  /** Stops every worker from claiming runs of a queue; triggers are still accepted. */
+  pauseQueue(queue: string): Promise<QueueState> {
+    return this.engine.pauseQueue(queue);
+  }
+
+  resumeQueue(queue: string): Promise<QueueState> {
+    return this.engine.resumeQueue(queue);
   }
 
   getRun<TPayload = unknown, TResult = unknown>(runId: string): Promise<Run<TPayload, TResult>> {

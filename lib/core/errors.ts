@@ -94,6 +94,18 @@ export class RunNotFoundError extends RunlaneError {
   }
 }
 
+/** The run is not in a status that allows the operation (e.g. retry of a completed run). Nothing changed. */
+export class RunStateError extends RunlaneError {
+  constructor(
+    readonly runId: string,
+    readonly status: string,
+    operation: string,
+    allowed: string,
+  ) {
+    super('RUNLANE_INVALID_RUN_STATE', messages.invalidRunState(runId, status, operation, allowed));
+  }
+}
+
 /** Runlane's tables are not in the database. */
 export class TablesMissingError extends RunlaneError {
   constructor(readonly missing: string[]) {

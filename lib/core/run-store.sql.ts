@@ -26,9 +26,10 @@ WITH input AS (
 ), inserted AS (
   INSERT INTO runlane_runs
     (task_id, queue, status, priority, payload, max_attempts, idempotency_key, source,
-     available_at, created_at, updated_at)
+     available_at, wakeup_due, created_at, updated_at)
   SELECT $4, $5, 'queued', $6, input.payload, $7, input.idempotency_key, $8::jsonb,
-    coalesce($9::timestamptz, ${NOW} + $10::bigint ${MS}), ${NOW}, ${NOW}
+    coalesce($9::timestamptz, ${NOW} + $10::bigint ${MS}),
+    coalesce($9::timestamptz, ${NOW} + $10::bigint ${MS}) > ${NOW}, ${NOW}, ${NOW}
   FROM input
   ORDER BY input.ord
   ON CONFLICT (task_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
@@ -56,13 +57,18 @@ SELECT * FROM runlane_runs WHERE task_id = $1 AND idempotency_key = ANY($2::text
  * Params: now, pick (queue | queues | run id), task ids, limit, worker id, lease ms.
  * Relies on: runlane_runs_claim_idx (queue, priority DESC, available_at, id) WHERE waiting.
  */
-export function claimSql(pick: 'queue' | 'queues' | 'run'): string {
+export function claimSql(pick: 'queue' | 'queues' | 'run', limited = false): string {
   const where =
     pick === 'run'
       ? 'id = $2::bigint'
       : pick === 'queue'
         ? 'queue = $2::text'
         : 'queue = ANY($2::text[])';
+  // A queue with a global concurrency limit is claimed from inside a transaction that
+  // holds its runlane_queues row (LOCK_QUEUE_SQL), so this count sees every other claim.
+  const limit = limited
+    ? `GREATEST(0, LEAST($4::int, $7::int - (SELECT count(*) FROM runlane_runs WHERE queue = $8::text AND status = 'running')))`
+    : '$4';
   return `
 WITH due AS (
   SELECT id FROM runlane_runs
@@ -72,13 +78,14 @@ WITH due AS (
     AND task_id = ANY($3::text[])
     AND NOT EXISTS (SELECT 1 FROM runlane_queues q WHERE q.name = runlane_runs.queue AND q.paused)
   ORDER BY priority DESC, available_at, id
-  LIMIT $4
+  LIMIT ${limit}
   FOR UPDATE SKIP LOCKED
 ), claimed AS (
   UPDATE runlane_runs r SET
     status = 'running',
     attempts = r.attempts + 1,
     worker_id = $5,
+    wakeup_due = false,
     lease_expires_at = ${NOW} + $6::bigint ${MS},
     started_at = coalesce(r.started_at, ${NOW}),
     updated_at = ${NOW}
@@ -91,6 +98,25 @@ WITH due AS (
 )
 SELECT * FROM claimed ORDER BY priority DESC, available_at, id`;
 }
+
+/** Serializes claims on a queue with a concurrency limit; returns its limit. Params: queue. */
+export const LOCK_QUEUE_SQL = `
+SELECT concurrency FROM runlane_queues WHERE name = $1 AND concurrency IS NOT NULL FOR UPDATE`;
+
+/** The queues with a global concurrency limit. */
+export const LIMITED_QUEUES_SQL = `
+SELECT name, concurrency FROM runlane_queues WHERE concurrency IS NOT NULL`;
+
+/** Sets a queue's concurrency limit (NULL: none). Params: queue, concurrency. */
+export const SET_QUEUE_CONCURRENCY_SQL = `
+INSERT INTO runlane_queues (name, concurrency, updated_at) VALUES ($1, $2, now())
+ON CONFLICT (name) DO UPDATE SET concurrency = EXCLUDED.concurrency, updated_at = now()`;
+
+/** Pauses or resumes a queue. Params: queue, paused. */
+export const SET_QUEUE_PAUSED_SQL = `
+INSERT INTO runlane_queues (name, paused, updated_at) VALUES ($1, $2, now())
+ON CONFLICT (name) DO UPDATE SET paused = EXCLUDED.paused, updated_at = now()
+RETURNING name, paused, concurrency`;
 
 /**
  * Records an attempt's outcome, fenced by the lease token (run id + attempt while
@@ -110,6 +136,7 @@ WITH updated AS (
     last_release = CASE WHEN $9::jsonb IS NULL THEN last_release ELSE $9::jsonb || jsonb_build_object(
       'releasedAt', ${NOW}, 'availableAt', ${NOW} + $10::bigint ${MS}) END,
     available_at = CASE WHEN $10::bigint IS NULL THEN available_at ELSE ${NOW} + $10::bigint ${MS} END,
+    wakeup_due = cancel_requested_at IS NULL AND $4::text IN ${WAITING},
     lease_expires_at = NULL,
     worker_id = NULL,
     finished_at = CASE WHEN cancel_requested_at IS NOT NULL OR $4::text IN ('completed', 'failed', 'cancelled')
@@ -154,7 +181,8 @@ SELECT id, cancel_requested FROM extended`;
  * Recovers runs whose lease expired: the attempt counts as a failure of kind
  * `lease_expired`, and the run is retried at once or failed by its max attempts.
  * Params: now, limit.
- * Relies on: runlane_runs_lease_idx (lease_expires_at) WHERE status = 'running'.
+ * Relies on: runlane_runs_running_idx (queue, lease_expires_at) WHERE status = 'running'
+ * (running runs are few: at most the total concurrency of all workers).
  */
 export const RECOVER_EXPIRED_LEASES_SQL = `
 WITH expired AS (
@@ -173,6 +201,7 @@ WITH expired AS (
     error = jsonb_build_object('kind', 'lease_expired', 'name', 'LeaseExpiredError',
       'message', 'The lease of run ' || r.id || ' (attempt ' || r.attempts || ') expired before the attempt recorded an outcome.'),
     available_at = ${NOW},
+    wakeup_due = r.cancel_requested_at IS NULL AND r.failures + 1 < r.max_attempts,
     lease_expires_at = NULL,
     worker_id = NULL,
     finished_at = CASE WHEN r.cancel_requested_at IS NOT NULL OR r.failures + 1 >= r.max_attempts THEN ${NOW} END,
@@ -201,3 +230,137 @@ SELECT * FROM runlane_run_events WHERE run_id = $1::bigint ORDER BY id`;
 
 export const TABLES_PRESENT_SQL = `
 SELECT t.name FROM unnest($1::text[]) AS t(name) WHERE to_regclass(t.name) IS NOT NULL`;
+
+/**
+ * Requests delivery for waiting runs whose time has come (released, retrying, delayed,
+ * handed back): clears their wakeup flag, records a `resumed` event and a delivery
+ * request. SKIP LOCKED makes concurrent tickers split the work: one request per wait.
+ * Params: now, limit, write outbox row, notify channel.
+ * Relies on: runlane_runs_wakeup_idx (available_at) WHERE wakeup_due.
+ */
+export const RESUME_DUE_SQL = `
+WITH due AS (
+  SELECT id FROM runlane_runs
+  WHERE wakeup_due AND available_at <= ${NOW} AND status IN ${WAITING}
+  ORDER BY available_at
+  LIMIT $2
+  FOR UPDATE SKIP LOCKED
+), resumed AS (
+  UPDATE runlane_runs r SET wakeup_due = false
+  FROM due WHERE r.id = due.id
+  RETURNING r.id, r.queue, r.status, r.attempts
+), resumed_events AS (
+  INSERT INTO runlane_run_events (run_id, type, attempt, at, data)
+  SELECT id, 'resumed', attempts, ${NOW}, jsonb_build_object('from', status) FROM resumed ORDER BY id
+), delivery_requests AS (
+  INSERT INTO runlane_outbox (run_id, queue, available_at, created_at)
+  SELECT id, queue, ${NOW}, ${NOW} FROM resumed WHERE $3::boolean
+), notified AS (
+  SELECT pg_notify($4::text, queue) FROM (SELECT DISTINCT queue FROM resumed) q WHERE $4::text IS NOT NULL
+)
+SELECT resumed.id FROM resumed LEFT JOIN (SELECT count(*) FROM notified) n ON true`;
+
+/**
+ * Cancels a run: a waiting run at once, a running one by request (its worker learns at
+ * the next heartbeat). Terminal runs and repeated requests change nothing.
+ * Params: now, run id, reason.
+ */
+export const CANCEL_SQL = `
+WITH target AS (
+  SELECT id, status, cancel_requested_at FROM runlane_runs WHERE id = $2::bigint FOR UPDATE
+), changed AS (
+  UPDATE runlane_runs r SET
+    status = CASE WHEN t.status = 'running' THEN 'running' ELSE 'cancelled' END,
+    cancel_requested_at = ${NOW},
+    wakeup_due = false,
+    finished_at = CASE WHEN t.status = 'running' THEN NULL ELSE ${NOW} END,
+    updated_at = ${NOW}
+  FROM target t
+  WHERE r.id = t.id AND (t.status IN ${WAITING} OR (t.status = 'running' AND t.cancel_requested_at IS NULL))
+  RETURNING r.*
+), changed_events AS (
+  INSERT INTO runlane_run_events (run_id, type, attempt, at, data)
+  SELECT id, CASE status WHEN 'cancelled' THEN 'cancelled' ELSE 'cancel_requested' END, attempts, ${NOW},
+    jsonb_strip_nulls(jsonb_build_object('reason', $3::text))
+  FROM changed
+)
+SELECT true AS changed, changed.* FROM changed
+UNION ALL
+SELECT false, r.* FROM runlane_runs r WHERE r.id = $2::bigint AND NOT EXISTS (SELECT 1 FROM changed)`;
+
+/**
+ * Sends a failed or cancelled run back to `queued` with its failures reset; history is kept.
+ * Params: now, run id, write outbox row, notify channel.
+ */
+export const RETRY_SQL = `
+WITH changed AS (
+  UPDATE runlane_runs SET
+    status = 'queued', failures = 0, releases = 0, error = NULL, result = NULL,
+    cancel_requested_at = NULL, finished_at = NULL, wakeup_due = false,
+    available_at = ${NOW}, updated_at = ${NOW}
+  WHERE id = $2::bigint AND status IN ('failed', 'cancelled')
+  RETURNING *
+), changed_events AS (
+  INSERT INTO runlane_run_events (run_id, type, attempt, at, data)
+  SELECT id, 'retried', attempts, ${NOW}, '{}'::jsonb FROM changed
+), delivery_requests AS (
+  INSERT INTO runlane_outbox (run_id, queue, available_at, created_at)
+  SELECT id, queue, ${NOW}, ${NOW} FROM changed WHERE $3::boolean
+), notified AS (
+  SELECT pg_notify($4::text, queue) FROM changed WHERE $4::text IS NOT NULL
+)
+SELECT true AS changed, changed.* FROM changed LEFT JOIN (SELECT count(*) FROM notified) n ON true
+UNION ALL
+SELECT false, r.* FROM runlane_runs r WHERE r.id = $2::bigint AND NOT EXISTS (SELECT 1 FROM changed)`;
+
+/**
+ * Creates a new run with the task, payload, queue and priority of an existing one, source
+ * `{ type: 'replay', runId }`; the original records `replayed`.
+ * Params: now, run id, write outbox row, notify channel.
+ */
+export const REPLAY_SQL = `
+WITH original AS (
+  SELECT * FROM runlane_runs WHERE id = $2::bigint
+), inserted AS (
+  INSERT INTO runlane_runs
+    (task_id, queue, status, priority, payload, max_attempts, source, available_at, created_at, updated_at)
+  SELECT task_id, queue, 'queued', priority, payload, max_attempts,
+    jsonb_build_object('type', 'replay', 'runId', id::text), ${NOW}, ${NOW}, ${NOW}
+  FROM original
+  RETURNING *
+), new_events AS (
+  INSERT INTO runlane_run_events (run_id, type, attempt, at, data)
+  SELECT i.id, 'created', 0, ${NOW}, jsonb_build_object('source', 'replay', 'replayOf', o.id::text)
+  FROM inserted i, original o
+  UNION ALL
+  SELECT o.id, 'replayed', o.attempts, ${NOW}, jsonb_build_object('runId', i.id::text)
+  FROM inserted i, original o
+), delivery_requests AS (
+  INSERT INTO runlane_outbox (run_id, queue, available_at, created_at)
+  SELECT id, queue, ${NOW}, ${NOW} FROM inserted WHERE $3::boolean
+), notified AS (
+  SELECT pg_notify($4::text, queue) FROM inserted WHERE $4::text IS NOT NULL
+)
+SELECT inserted.* FROM inserted LEFT JOIN (SELECT count(*) FROM notified) n ON true`;
+
+/** Counts per queue and status, and the age of the oldest due waiting run per queue. Params: now. */
+export const STATS_SQL = `
+SELECT queue, status, count(*)::bigint AS count, NULL::timestamptz AS oldest_due
+FROM runlane_runs GROUP BY queue, status
+UNION ALL
+SELECT queue, NULL, NULL, min(available_at)
+FROM runlane_runs WHERE status IN ${WAITING} AND available_at <= ${NOW}
+GROUP BY queue`;
+
+/**
+ * Deletes terminal runs (and, by cascade, their events) that finished more than
+ * `olderThan` ago. Params: now, statuses, limit, older than ms.
+ */
+export const PRUNE_SQL = `
+WITH doomed AS (
+  SELECT id FROM runlane_runs
+  WHERE status = ANY($2::text[]) AND finished_at < ${NOW} - $4::bigint ${MS}
+  LIMIT $3
+  FOR UPDATE SKIP LOCKED
+)
+DELETE FROM runlane_runs r USING doomed WHERE r.id = doomed.id RETURNING r.id`;

@@ -3,13 +3,23 @@ import type { RunlaneDatabase } from './database.js';
 import { InvalidRunIdError, RunNotFoundError } from './errors.js';
 import type { Run, RunErrorInfo, RunEvent, RunEventType, RunSource, RunStatus } from './run.types.js';
 import {
+  CANCEL_SQL,
   claimSql,
   FIND_BY_IDEMPOTENCY_KEY_SQL,
   GET_RUN_EVENTS_SQL,
   GET_RUN_SQL,
   HEARTBEAT_SQL,
+  LIMITED_QUEUES_SQL,
+  LOCK_QUEUE_SQL,
+  PRUNE_SQL,
   RECORD_OUTCOME_SQL,
   RECOVER_EXPIRED_LEASES_SQL,
+  REPLAY_SQL,
+  RESUME_DUE_SQL,
+  RETRY_SQL,
+  SET_QUEUE_CONCURRENCY_SQL,
+  SET_QUEUE_PAUSED_SQL,
+  STATS_SQL,
   TRIGGER_SQL,
 } from './run-store.sql.js';
 
@@ -37,6 +47,8 @@ export interface InsertRunsInput {
 export interface ClaimInput {
   queues?: string[];
   runId?: string;
+  /** A queue with a global concurrency limit: the claim takes its lock and respects the limit. */
+  limitedQueue?: string;
   taskIds: string[];
   limit: number;
   workerId: string;
@@ -68,6 +80,23 @@ export interface RecordedOutcome {
   /** False when the fence rejected the write: the lease was lost and nothing changed. */
   recorded: boolean;
   status: RunStatus | null;
+}
+
+export interface QueueState {
+  name: string;
+  paused: boolean;
+  concurrency: number | null;
+}
+
+export interface ListRunsFilter {
+  statuses?: RunStatus[];
+  taskId?: string;
+  queue?: string;
+  createdAfter?: Date;
+  createdBefore?: Date;
+  /** Keyset cursor: only runs with a smaller id. */
+  beforeId?: string;
+  limit: number;
 }
 
 const RUN_ID_PATTERN = /^[1-9]\d{0,18}$/;
@@ -125,15 +154,104 @@ export class RunStore {
     if (input.limit <= 0 || input.taskIds.length === 0) return [];
     const pick = input.runId !== undefined ? 'run' : input.queues!.length === 1 ? 'queue' : 'queues';
     const target = pick === 'run' ? input.runId : pick === 'queue' ? input.queues![0] : input.queues;
-    const rows = await this.db.query(claimSql(pick), [
-      this.now(),
-      target,
-      input.taskIds,
-      input.limit,
-      input.workerId,
-      input.leaseMs,
-    ]);
-    return rows.map(toRun);
+    const params = [this.now(), target, input.taskIds, input.limit, input.workerId, input.leaseMs];
+    if (input.limitedQueue === undefined) {
+      return (await this.db.query(claimSql(pick), params)).map(toRun);
+    }
+    const queue = input.limitedQueue;
+    return this.db.transaction(async (tx) => {
+      const [locked] = await tx.query<{ concurrency: number }>(LOCK_QUEUE_SQL, [queue]);
+      const rows = locked
+        ? await tx.query(claimSql(pick, true), [...params, locked.concurrency, queue])
+        : await tx.query(claimSql(pick), params);
+      return rows.map(toRun);
+    });
+  }
+
+  /** The queues with a global concurrency limit, by name. */
+  async queueLimits(): Promise<Map<string, number>> {
+    const rows = await this.db.query<{ name: string; concurrency: number }>(LIMITED_QUEUES_SQL);
+    return new Map(rows.map((row) => [row.name, Number(row.concurrency)]));
+  }
+
+  async setQueueConcurrency(queue: string, concurrency: number | null): Promise<void> {
+    await this.db.query(SET_QUEUE_CONCURRENCY_SQL, [queue, concurrency]);
+  }
+
+  async setQueuePaused(queue: string, paused: boolean): Promise<QueueState> {
+    const [row] = await this.db.query(SET_QUEUE_PAUSED_SQL, [queue, paused]);
+    return { name: row.name, paused: row.paused, concurrency: row.concurrency ?? null };
+  }
+
+  /** Requests delivery for up to `limit` waiting runs whose time has come; returns how many. */
+  async resumeDue(limit: number, delivery: DeliveryWrites): Promise<number> {
+    const rows = await this.db.query(RESUME_DUE_SQL, [this.now(), limit, delivery.outbox, delivery.notifyChannel]);
+    return rows.length;
+  }
+
+  async cancel(runId: string, reason: string | null): Promise<{ changed: boolean; run: Run }> {
+    assertRunId(runId);
+    const [row] = await this.db.query(CANCEL_SQL, [this.now(), runId, reason]);
+    if (!row) throw new RunNotFoundError(runId);
+    return { changed: row.changed, run: toRun(row) };
+  }
+
+  async retry(runId: string, delivery: DeliveryWrites): Promise<{ changed: boolean; run: Run }> {
+    assertRunId(runId);
+    const [row] = await this.db.query(RETRY_SQL, [this.now(), runId, delivery.outbox, delivery.notifyChannel]);
+    if (!row) throw new RunNotFoundError(runId);
+    return { changed: row.changed, run: toRun(row) };
+  }
+
+  async replay(runId: string, delivery: DeliveryWrites): Promise<Run> {
+    assertRunId(runId);
+    const [row] = await this.db.query(REPLAY_SQL, [this.now(), runId, delivery.outbox, delivery.notifyChannel]);
+    if (!row) throw new RunNotFoundError(runId);
+    return toRun(row);
+  }
+
+  /** Newest first, keyset-paginated by id, so pages stay stable while runs are inserted. */
+  async listRuns(filter: ListRunsFilter): Promise<Run[]> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    const add = (condition: (placeholder: string) => string, value: unknown) => {
+      params.push(value);
+      where.push(condition(`$${params.length}`));
+    };
+    if (filter.statuses) add((p) => `status = ANY(${p}::text[])`, filter.statuses);
+    if (filter.taskId !== undefined) add((p) => `task_id = ${p}`, filter.taskId);
+    if (filter.queue !== undefined) add((p) => `queue = ${p}`, filter.queue);
+    if (filter.createdAfter) add((p) => `created_at >= ${p}::timestamptz`, filter.createdAfter);
+    if (filter.createdBefore) add((p) => `created_at < ${p}::timestamptz`, filter.createdBefore);
+    if (filter.beforeId !== undefined) add((p) => `id < ${p}::bigint`, filter.beforeId);
+    params.push(filter.limit);
+    const sql = `SELECT * FROM runlane_runs ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+      ORDER BY id DESC LIMIT $${params.length}`;
+    return (await this.db.query(sql, params)).map(toRun);
+  }
+
+  async stats(): Promise<{ queue: string; status: RunStatus | null; count: number | null; oldestDue: Date | null }[]> {
+    const rows = await this.db.query(STATS_SQL, [this.now()]);
+    return rows.map((row) => ({
+      queue: row.queue,
+      status: row.status,
+      count: row.count === null ? null : Number(row.count),
+      oldestDue: toDate(row.oldest_due),
+    }));
+  }
+
+  /** Deletes up to `limit` terminal runs older than `olderThanMs`; returns how many. */
+  async prune(statuses: RunStatus[], olderThanMs: number, limit: number): Promise<number> {
+    const rows = await this.db.query(PRUNE_SQL, [this.now(), statuses, limit, olderThanMs]);
+    return rows.length;
+  }
+
+  /** The current time as the store sees it: the controllable clock, else PostgreSQL's. */
+  async currentTime(): Promise<Date> {
+    const now = this.now();
+    if (now) return now;
+    const [row] = await this.db.query<{ now: Date }>('SELECT now() AS now');
+    return toDate(row.now)!;
   }
 
   async recordOutcome(input: OutcomeInput): Promise<RecordedOutcome> {

@@ -2,13 +2,13 @@ import { ActiveAttempt } from './active-attempt.js';
 import { databaseClock, type RunlaneClock } from './clock.js';
 import type { RunlaneDatabase } from './database.js';
 import { parseDuration, type Duration } from './duration.js';
-import { InvalidOptionError, TablesMissingError } from './errors.js';
+import { InvalidOptionError, RunStateError, TablesMissingError } from './errors.js';
 import { Executor, type AttemptResult } from './executor.js';
 import { Heartbeat } from './heartbeat.js';
 import { silentLogger, type RunlaneLogger } from './logger.js';
 import { preparePayload } from './payload.js';
-import type { Run, RunEvent, RunSource } from './run.types.js';
-import { RunStore, type DeliveryWrites } from './run-store.js';
+import { RUN_STATUSES, TERMINAL_STATUSES, type Run, type RunEvent, type RunSource, type RunStatus } from './run.types.js';
+import { assertRunId, RunStore, type DeliveryWrites, type QueueState } from './run-store.js';
 import { TABLES_PRESENT_SQL } from './run-store.sql.js';
 import { messages } from './runlane.messages.js';
 import { assertName, TaskRegistry, type RegisteredTask } from './task-registry.js';
@@ -85,7 +85,52 @@ export interface TriggerBatchResult<TPayload = unknown, TResult = unknown> {
 
 /** What `tick()` did, per duty. */
 export interface TickResult {
+  /** Runs whose expired lease was recovered (retried or failed by their policy). */
   leasesRecovered: number;
+  /** Waiting runs (released, retrying, delayed) whose time came and got a delivery request. */
+  runsResumed: number;
+}
+
+/** What `cancel()` did. */
+export interface CancelResult {
+  /**
+   * `cancelled`: the run was waiting and is now cancelled;
+   * `cancel_requested`: the run is running; its worker aborts `context.signal` at its next heartbeat;
+   * `unchanged`: the run was already terminal or a cancel was already requested.
+   */
+  outcome: 'cancelled' | 'cancel_requested' | 'unchanged';
+  run: Run;
+}
+
+/** Filters of `listRuns()`. */
+export interface ListRunsOptions {
+  status?: RunStatus | RunStatus[];
+  taskId?: string;
+  queue?: string;
+  createdAfter?: Date | string;
+  createdBefore?: Date | string;
+  /** Page size, 1-1000. Default 50. */
+  limit?: number;
+  /** `nextCursor` of the previous page. */
+  cursor?: string;
+}
+
+export interface ListRunsResult {
+  /** Newest first. */
+  runs: Run[];
+  /** Pass as `cursor` for the next page; `null` on the last page. */
+  nextCursor: string | null;
+}
+
+/** Counts per queue and status, and how long the oldest due run of each queue has waited. */
+export interface RunlaneStats {
+  queues: Record<string, { counts: Record<RunStatus, number>; oldestDueAgeMs: number | null }>;
+}
+
+/** Per-queue settings of `forRoot({ queues })`. */
+export interface QueueOptions {
+  /** Runs of this queue running at once across all workers and processes. Default: no limit. */
+  concurrency?: number | null;
 }
 
 /**
@@ -105,6 +150,8 @@ export class RunlaneEngine {
   private readonly inline: { executor: Executor; heartbeat: Heartbeat };
   private readonly workers = new Set<Worker>();
   private readonly delivery: DeliveryWrites = { outbox: false, notifyChannel: null };
+  private queueLimits = new Map<string, number>();
+  private claimRotation = 0;
 
   constructor(private readonly options: RunlaneEngineOptions) {
     this.clock = options.clock ?? databaseClock;
@@ -178,7 +225,7 @@ export class RunlaneEngine {
   ): Promise<Run<TPayload, TResult>> {
     const { run, deduplicated } = await this.create(task, payload, options, { type: 'runNow' });
     if (deduplicated) return run;
-    await this.executeClaimed({ runId: run.id });
+    await this.executeClaimed({ runId: run.id, queue: run.queue });
     return (await this.store.getRun(run.id)) as Run<TPayload, TResult>;
   }
 
@@ -200,14 +247,16 @@ export class RunlaneEngine {
     const shutdownMs = parseDuration(options.shutdownTimeout ?? '10s', 'worker option "shutdownTimeout"');
     const workerId = options.workerId ?? defaultWorkerId();
     const { executor, heartbeat } = this.executorFor(workerId, leaseMs, heartbeatMs);
-    const taskIds = this.registry.ids();
     const worker = new Worker(
       workerId,
       {
-        claim: (limit) => this.store.claim({ queues, taskIds, limit, workerId, leaseMs }),
+        claim: (limit) => this.claimFrom(queues, limit, workerId, leaseMs),
         executor,
         heartbeat,
-        maintain: async () => void (await this.recoverLeases()),
+        maintain: async () => {
+          await this.recoverLeases();
+          await this.refreshQueueLimits();
+        },
         maintenanceIntervalMs: Math.max(1000, Math.min(leaseMs, 60_000)),
         logger: this.logger,
       },
@@ -215,6 +264,7 @@ export class RunlaneEngine {
       pollMs,
       shutdownMs,
     );
+    await this.refreshQueueLimits();
     this.workers.add(worker);
     void worker.stopped.then(() => this.workers.delete(worker));
     await worker.start();
@@ -223,7 +273,123 @@ export class RunlaneEngine {
 
   /** The timekeeper's duties; safe to run in any number of processes at once. */
   async tick(): Promise<TickResult> {
-    return { leasesRecovered: await this.recoverLeases() };
+    const leasesRecovered = await this.recoverLeases();
+    const runsResumed = await this.drain((limit) => this.store.resumeDue(limit, this.delivery));
+    return { leasesRecovered, runsResumed };
+  }
+
+  /**
+   * Cancels a run. A waiting run is cancelled at once; a running one is cancelled when its
+   * attempt ends, whatever it returns — its worker aborts `context.signal` within one
+   * heartbeat. Terminal runs are left unchanged; calling it twice is harmless.
+   */
+  async cancel(runId: string, options: { reason?: string } = {}): Promise<CancelResult> {
+    const reason = options.reason ?? null;
+    if (reason !== null && (typeof reason !== 'string' || reason.length > 1000)) {
+      throw new InvalidOptionError(messages.invalidOption('cancel() option "reason"', 'must be a string of at most 1000 characters'));
+    }
+    const { changed, run } = await this.store.cancel(runId, reason);
+    const outcome = !changed ? 'unchanged' : run.status === 'cancelled' ? 'cancelled' : 'cancel_requested';
+    return { outcome, run };
+  }
+
+  /** Sends a failed or cancelled run back to `queued`: failures reset, history kept, event `retried`. */
+  async retry(runId: string): Promise<Run> {
+    const { changed, run } = await this.store.retry(runId, this.delivery);
+    if (!changed) throw new RunStateError(runId, run.status, 'retry', 'failed or cancelled');
+    return run;
+  }
+
+  /** Creates a new run with the same task and payload; its source is `{ type: 'replay', runId }`. */
+  async replay(runId: string): Promise<Run> {
+    return this.store.replay(runId, this.delivery);
+  }
+
+  /** Runs newest first, filtered, with keyset pagination that stays stable under inserts. */
+  async listRuns(options: ListRunsOptions = {}): Promise<ListRunsResult> {
+    const where = 'listRuns()';
+    const statuses = options.status === undefined ? undefined : [options.status].flat();
+    for (const status of statuses ?? []) {
+      if (!RUN_STATUSES.includes(status)) {
+        throw new InvalidOptionError(messages.invalidOption(`${where} option "status"`, `must be one of ${RUN_STATUSES.join(', ')}, got ${JSON.stringify(status)}`));
+      }
+    }
+    if (options.taskId !== undefined) assertName(options.taskId, `${where} option "taskId"`, 'a task id');
+    if (options.queue !== undefined) assertName(options.queue, `${where} option "queue"`, 'a queue name');
+    const limit = options.limit ?? 50;
+    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) {
+      throw new InvalidOptionError(messages.invalidOption(`${where} option "limit"`, `must be an integer from 1 to 1000, got ${JSON.stringify(limit)}`));
+    }
+    if (options.cursor !== undefined) {
+      try {
+        assertRunId(options.cursor);
+      } catch {
+        throw new InvalidOptionError(messages.invalidOption(`${where} option "cursor"`, `must be a nextCursor returned by listRuns(), got ${JSON.stringify(options.cursor)}`));
+      }
+    }
+    const runs = await this.store.listRuns({
+      statuses,
+      taskId: options.taskId,
+      queue: options.queue,
+      createdAfter: dateOption(options.createdAfter, `${where} option "createdAfter"`),
+      createdBefore: dateOption(options.createdBefore, `${where} option "createdBefore"`),
+      beforeId: options.cursor,
+      limit: limit + 1,
+    });
+    const page = runs.slice(0, limit);
+    return { runs: page, nextCursor: runs.length > limit ? page[page.length - 1].id : null };
+  }
+
+  /** Counts per queue and status, and the age of the oldest due run per queue. */
+  async stats(): Promise<RunlaneStats> {
+    const [rows, now] = await Promise.all([this.store.stats(), this.store.currentTime()]);
+    const queues: RunlaneStats['queues'] = {};
+    const entry = (queue: string) =>
+      (queues[queue] ??= {
+        counts: Object.fromEntries(RUN_STATUSES.map((status) => [status, 0])) as Record<RunStatus, number>,
+        oldestDueAgeMs: null,
+      });
+    for (const row of rows) {
+      if (row.status !== null) entry(row.queue).counts[row.status] = row.count ?? 0;
+      else if (row.oldestDue) entry(row.queue).oldestDueAgeMs = Math.max(0, now.getTime() - row.oldestDue.getTime());
+    }
+    return { queues };
+  }
+
+  /** Deletes terminal runs that finished more than `olderThan` ago, with their events. */
+  async prune(options: { olderThan: Duration; statuses?: RunStatus[] }): Promise<{ deleted: number }> {
+    const olderThanMs = parseDuration(options?.olderThan, 'prune() option "olderThan"');
+    const statuses = options.statuses ?? [...TERMINAL_STATUSES];
+    if (!Array.isArray(statuses) || statuses.length === 0 || statuses.some((status) => !TERMINAL_STATUSES.includes(status))) {
+      throw new InvalidOptionError(messages.invalidOption('prune() option "statuses"', `must list terminal statuses only (${TERMINAL_STATUSES.join(', ')}), got ${JSON.stringify(statuses)}`));
+    }
+    return { deleted: await this.drain((limit) => this.store.prune(statuses, olderThanMs, limit)) };
+  }
+
+  /** Stops claiming from a queue, in every worker; triggers are still accepted. */
+  pauseQueue(queue: string): Promise<QueueState> {
+    assertName(queue, 'pauseQueue()', 'a queue name');
+    return this.store.setQueuePaused(queue, true);
+  }
+
+  resumeQueue(queue: string): Promise<QueueState> {
+    assertName(queue, 'resumeQueue()', 'a queue name');
+    return this.store.setQueuePaused(queue, false);
+  }
+
+  /** Stores per-queue settings (a global concurrency limit) and loads every queue's limit. */
+  async configureQueues(queues: Record<string, QueueOptions> = {}): Promise<void> {
+    for (const [queue, options] of Object.entries(queues)) {
+      assertName(queue, 'Runlane option "queues"', 'a queue name');
+      const concurrency = options?.concurrency ?? null;
+      if (concurrency !== null && (!Number.isInteger(concurrency) || concurrency < 1)) {
+        throw new InvalidOptionError(messages.invalidOption(`Runlane option "queues.${queue}.concurrency"`, `must be a positive integer or null, got ${JSON.stringify(concurrency)}`));
+      }
+    }
+    for (const [queue, options] of Object.entries(queues)) {
+      await this.store.setQueueConcurrency(queue, options?.concurrency ?? null);
+    }
+    await this.refreshQueueLimits();
   }
 
   getRun(runId: string): Promise<Run> {
@@ -240,23 +406,58 @@ export class RunlaneEngine {
     this.inline.heartbeat.stop();
   }
 
-  private async recoverLeases(): Promise<number> {
+  private recoverLeases(): Promise<number> {
+    return this.drain((limit) => this.store.recoverExpiredLeases(limit));
+  }
+
+  /** Repeats a batched duty until a batch comes back short. */
+  private async drain(batch: (limit: number) => Promise<number>): Promise<number> {
     let total = 0;
     for (;;) {
-      const recovered = await this.store.recoverExpiredLeases(this.recoveryBatchSize);
-      total += recovered;
-      if (recovered < this.recoveryBatchSize) return total;
+      const done = await batch(this.recoveryBatchSize);
+      total += done;
+      if (done < this.recoveryBatchSize) return total;
     }
   }
 
-  private async executeClaimed(pick: { queues?: string[]; runId?: string }): Promise<AttemptResult | null> {
-    const [run] = await this.store.claim({
-      ...pick,
-      taskIds: this.registry.ids(),
-      limit: 1,
-      workerId: this.workerId,
-      leaseMs: this.leaseMs,
-    });
+  private async refreshQueueLimits(): Promise<void> {
+    this.queueLimits = await this.store.queueLimits();
+  }
+
+  /**
+   * Claims up to `limit` due runs from `queues`: one statement for the queues without a
+   * limit, and one locked transaction per queue with a global concurrency limit. The
+   * order rotates so that no queue starves another.
+   */
+  private async claimFrom(queues: string[], limit: number, workerId: string, leaseMs: number): Promise<Run[]> {
+    const taskIds = this.registry.ids();
+    const open = queues.filter((queue) => !this.queueLimits.has(queue));
+    const groups: { queues: string[]; limitedQueue?: string }[] = [
+      ...(open.length > 0 ? [{ queues: open }] : []),
+      ...queues.filter((queue) => this.queueLimits.has(queue)).map((queue) => ({ queues: [queue], limitedQueue: queue })),
+    ];
+    if (groups.length === 1) return this.store.claim({ ...groups[0], taskIds, limit, workerId, leaseMs });
+    const start = this.claimRotation++ % groups.length;
+    const claimed: Run[] = [];
+    for (let i = 0; i < groups.length && claimed.length < limit; i++) {
+      const group = groups[(start + i) % groups.length];
+      claimed.push(...(await this.store.claim({ ...group, taskIds, limit: limit - claimed.length, workerId, leaseMs })));
+    }
+    return claimed;
+  }
+
+  private async executeClaimed(pick: { queues: string[] } | { runId: string; queue: string }): Promise<AttemptResult | null> {
+    const [run] =
+      'runId' in pick
+        ? await this.store.claim({
+            runId: pick.runId,
+            limitedQueue: this.queueLimits.has(pick.queue) ? pick.queue : undefined,
+            taskIds: this.registry.ids(),
+            limit: 1,
+            workerId: this.workerId,
+            leaseMs: this.leaseMs,
+          })
+        : await this.claimFrom(pick.queues, 1, this.workerId, this.leaseMs);
     if (!run) return null;
     const attempt = new ActiveAttempt(run);
     this.inline.heartbeat.track(attempt);
@@ -333,6 +534,15 @@ export class RunlaneEngine {
       heartbeat: new Heartbeat(this.store, leaseMs, heartbeatMs, this.logger),
     };
   }
+}
+
+function dateOption(value: Date | string | undefined, where: string): Date | undefined {
+  if (value === undefined) return undefined;
+  const date = new Date(value);
+  if (!(value instanceof Date || typeof value === 'string') || Number.isNaN(date.getTime())) {
+    throw new InvalidOptionError(messages.invalidOption(where, `must be a Date or an ISO 8601 string, got ${JSON.stringify(value)}`));
+  }
+  return date;
 }
 
 function positive(value: Duration, where: string): number {

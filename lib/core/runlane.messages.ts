@@ -25,6 +25,8 @@ export const messages = {
   invalidRunId: (runId: unknown) =>
     `Run id ${JSON.stringify(runId)} is malformed: run ids are positive integers given as strings.`,
   runNotFound: (runId: string) => `Run ${runId} does not exist.`,
+  invalidRunState: (runId: string, status: string, operation: string, allowed: string) =>
+    `Run ${runId} is ${status}: ${operation}() applies only to ${allowed} runs. Nothing was changed.`,
   tablesMissing: (missing: string[]) =>
     `Runlane tables are missing: ${missing.join(', ')}. Add Runlane's migrations to your DataSource (import { runlaneMigrations } from '@runlane/nestjs') and run them, or enable TypeORM "synchronize" in development.`,
   taskTimedOut: (taskId: string, timeoutMs: number) =>

@@ -5,7 +5,8 @@ import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 @Index('runlane_runs_claim_idx', ['queue', 'priority', 'availableAt', 'id'], {
   where: `status IN ('queued', 'retrying', 'released')`,
 })
-@Index('runlane_runs_lease_idx', ['leaseExpiresAt'], { where: `status = 'running'` })
+@Index('runlane_runs_running_idx', ['queue', 'leaseExpiresAt'], { where: `status = 'running'` })
+@Index('runlane_runs_wakeup_idx', ['availableAt'], { where: 'wakeup_due' })
 @Index('runlane_runs_idempotency_idx', ['taskId', 'idempotencyKey'], {
   unique: true,
   where: 'idempotency_key IS NOT NULL',

@@ -3,6 +3,7 @@ import type { Duration } from '../core/duration.js';
 import type { RunlaneLogger } from '../core/logger.js';
 import type { ReleasePolicyOptions, RetryPolicyOptions, TaskDefinition } from '../core/task.types.js';
 import type { WorkerOptions } from '../core/worker.js';
+import type { QueueOptions } from '../core/runlane-engine.js';
 
 /** Options of `RunlaneModule.forRoot()` / `forRootAsync()`. */
 export interface RunlaneModuleOptions {
@@ -10,8 +11,14 @@ export interface RunlaneModuleOptions {
   tasks?: TaskDefinition[];
   /** Starts a worker on application bootstrap and stops it on shutdown. Default: no worker. */
   worker?: WorkerOptions & { enabled: boolean };
-  /** Runs `tick()` every `interval` through @nestjs/schedule. Default: no automatic tick. */
+  /**
+   * Runs `tick()` every `interval` (recover expired leases, resume waiting runs whose time
+   * came), registered as the interval `runlane.tick` with @nestjs/schedule's
+   * SchedulerRegistry. Any number of processes may tick at once. Default: no automatic tick.
+   */
   tick?: { interval: Duration };
+  /** Per-queue settings, e.g. `{ reports: { concurrency: 2 } }` for a global limit across all workers. */
+  queues?: Record<string, QueueOptions>;
   /** Defaults applied to every task that does not set its own. */
   defaults?: {
     queue?: string;

@@ -40,7 +40,9 @@ export class RunlaneInit1733400000000 implements MigrationInterface {
       CREATE INDEX runlane_runs_claim_idx ON runlane_runs (queue, priority DESC, available_at, id)
       WHERE status IN ('queued', 'retrying', 'released')`);
     await queryRunner.query(`
-      CREATE INDEX runlane_runs_lease_idx ON runlane_runs (lease_expires_at) WHERE status = 'running'`);
+      CREATE INDEX runlane_runs_running_idx ON runlane_runs (queue, lease_expires_at) WHERE status = 'running'`);
+    await queryRunner.query(`
+      CREATE INDEX runlane_runs_wakeup_idx ON runlane_runs (available_at) WHERE wakeup_due`);
     await queryRunner.query(`
       CREATE UNIQUE INDEX runlane_runs_idempotency_idx ON runlane_runs (task_id, idempotency_key)
       WHERE idempotency_key IS NOT NULL`);
