@@ -8,6 +8,8 @@ import { JOURNAL_DDL, startWorkerProcess, type WorkerProcess } from './support/w
 const journalTask = task({ id: 'proc.journal', run: () => undefined });
 const blockTask = task({ id: 'proc.block', run: () => undefined });
 const stallTask = task({ id: 'proc.stall', run: () => undefined });
+const reportTask = task({ id: 'proc.report', queue: 'reports', run: () => undefined });
+const cancellableTask = task({ id: 'proc.cancellable', run: () => undefined });
 
 describe('worker processes', () => {
   let db: TestDatabase;
@@ -108,5 +110,57 @@ describe('worker processes', () => {
     expect(events[4]).toMatchObject({ attempt: 2, data: { workerId: healthy } });
     expect(events[6]).toMatchObject({ attempt: 1, data: { workerId: stalled, outcome: 'completed' } });
     for (const worker of workers) expect(worker.child.exitCode).toBeNull();
+  });
+
+  it('cancel of a running attempt in a worker process: the task sees its signal aborted; the run ends cancelled', async () => {
+    const engine = createEngine(db, [cancellableTask]);
+    const { run } = await engine.trigger(cancellableTask, {});
+    await spawnWorker({ WORKER_ID: 'canceller', LEASE: '3s' });
+    await waitFor(async () => (await db.query(`SELECT 1 FROM journal WHERE run_id = $1`, [run.id])).length === 1, 'attempt started');
+    expect(await engine.cancel(run.id, { reason: 'no longer needed' })).toMatchObject({ outcome: 'cancel_requested' });
+    await waitFor(async () => (await engine.getRun(run.id)).status === 'cancelled', 'run cancelled', 15_000);
+    const notes = await db.query(`SELECT note FROM journal WHERE run_id = $1 ORDER BY id`, [run.id]);
+    expect(notes.map((row) => row.note)).toEqual(['started', 'aborted:RUNLANE_RUN_CANCELLED']);
+    expect(await engine.getRun(run.id)).toMatchObject({ status: 'cancelled', result: null, failures: 0 });
+    expect(await eventTypes(engine, run.id)).toEqual(['created', 'claimed', 'cancel_requested', 'cancelled']);
+  });
+
+  it('a queue limit of 2 holds across two worker processes of concurrency 5', async () => {
+    const engine = createEngine(db, [reportTask]);
+    await engine.configureQueues({ reports: { concurrency: 2 } });
+    await engine.triggerBatch(reportTask, Array.from({ length: 40 }, (_, i) => ({ i })));
+    await Promise.all([
+      spawnWorker({ WORKER_ID: 'r1', CONCURRENCY: '5', QUEUE_LIMITS: 'reports:2', QUEUES: 'reports', POLL: '20ms' }),
+      spawnWorker({ WORKER_ID: 'r2', CONCURRENCY: '5', QUEUE_LIMITS: 'reports:2', QUEUES: 'reports', POLL: '20ms' }),
+    ]);
+    let peak = 0;
+    let samples = 0;
+    await waitFor(async () => {
+      const [{ running, completed }] = await db.query(
+        `SELECT count(*) FILTER (WHERE status = 'running')::int AS running,
+                count(*) FILTER (WHERE status = 'completed')::int AS completed
+         FROM runlane_runs WHERE queue = 'reports'`,
+      );
+      peak = Math.max(peak, running);
+      samples += 1;
+      return completed === 40;
+    }, 'all reports completed', 60_000);
+    expect(samples).toBeGreaterThan(10);
+    expect(peak).toBeLessThanOrEqual(2);
+    expect(peak).toBe(2);
+
+    // The journal's start/end marks give the exact overlap, not just sampled moments.
+    const marks = await db.query(
+      `SELECT note, at FROM journal j JOIN runlane_runs r ON r.id = j.run_id WHERE r.queue = 'reports' ORDER BY at, note DESC`,
+    );
+    let open = 0;
+    let maxOpen = 0;
+    for (const mark of marks) {
+      open += mark.note === 'start' ? 1 : -1;
+      maxOpen = Math.max(maxOpen, open);
+    }
+    expect(maxOpen).toBeLessThanOrEqual(2);
+    const workers = await db.query(`SELECT DISTINCT worker FROM journal j JOIN runlane_runs r ON r.id = j.run_id WHERE r.queue = 'reports'`);
+    expect(workers).toHaveLength(2);
   });
 });

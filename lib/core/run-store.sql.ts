@@ -131,8 +131,8 @@ WITH updated AS (
     status = CASE WHEN cancel_requested_at IS NOT NULL THEN 'cancelled' ELSE $4::text END,
     result = CASE WHEN cancel_requested_at IS NOT NULL THEN NULL ELSE $5::jsonb END,
     error = CASE WHEN cancel_requested_at IS NOT NULL THEN NULL ELSE $6::jsonb END,
-    failures = failures + $7::int,
-    releases = releases + $8::int,
+    failures = failures + CASE WHEN cancel_requested_at IS NOT NULL THEN 0 ELSE $7::int END,
+    releases = releases + CASE WHEN cancel_requested_at IS NOT NULL THEN 0 ELSE $8::int END,
     last_release = CASE WHEN $9::jsonb IS NULL THEN last_release ELSE $9::jsonb || jsonb_build_object(
       'releasedAt', ${NOW}, 'availableAt', ${NOW} + $10::bigint ${MS}) END,
     available_at = CASE WHEN $10::bigint IS NULL THEN available_at ELSE ${NOW} + $10::bigint ${MS} END,

@@ -367,12 +367,12 @@ export class RunlaneEngine {
   }
 
   /** Stops claiming from a queue, in every worker; triggers are still accepted. */
-  pauseQueue(queue: string): Promise<QueueState> {
+  async pauseQueue(queue: string): Promise<QueueState> {
     assertName(queue, 'pauseQueue()', 'a queue name');
     return this.store.setQueuePaused(queue, true);
   }
 
-  resumeQueue(queue: string): Promise<QueueState> {
+  async resumeQueue(queue: string): Promise<QueueState> {
     assertName(queue, 'resumeQueue()', 'a queue name');
     return this.store.setQueuePaused(queue, false);
   }
