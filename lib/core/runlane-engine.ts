@@ -10,6 +10,10 @@ import { preparePayload } from './payload.js';
 import type { Run, RunEvent, RunSource } from './run.types.js';
 import { RunStore, type DeliveryWrites } from './run-store.js';
 import { TABLES_PRESENT_SQL } from './run-store.sql.js';
+import { ScheduleManager, type ReconcileResult } from './schedule-manager.js';
+import { ScheduleMaterializer } from './schedule-materializer.js';
+import { ScheduleStore } from './schedule-store.js';
+import type { CreateScheduleInput, Schedule, UpdateScheduleInput } from './schedule.types.js';
 import { messages } from './runlane.messages.js';
 import { assertName, TaskRegistry, type RegisteredTask } from './task-registry.js';
 import type { TaskLike } from './task.types.js';
@@ -86,6 +90,10 @@ export interface TriggerBatchResult<TPayload = unknown, TResult = unknown> {
 /** What `tick()` did, per duty. */
 export interface TickResult {
   leasesRecovered: number;
+  /** Runs created for due schedule occurrences. */
+  schedulesMaterialized: number;
+  /** Missed schedule fire times coalesced into the latest due one. */
+  scheduleFireTimesCoalesced: number;
 }
 
 /**
@@ -105,6 +113,8 @@ export class RunlaneEngine {
   private readonly inline: { executor: Executor; heartbeat: Heartbeat };
   private readonly workers = new Set<Worker>();
   private readonly delivery: DeliveryWrites = { outbox: false, notifyChannel: null };
+  private readonly schedules: ScheduleManager;
+  private readonly scheduleMaterializer: ScheduleMaterializer;
 
   constructor(private readonly options: RunlaneEngineOptions) {
     this.clock = options.clock ?? databaseClock;
@@ -121,6 +131,11 @@ export class RunlaneEngine {
       : Math.max(1, Math.floor(this.leaseMs / 3));
     this.recoveryBatchSize = options.recoveryBatchSize ?? 500;
     this.inline = this.executorFor(this.workerId, this.leaseMs, this.heartbeatMs);
+    const scheduleStore = new ScheduleStore(options.database, this.clock);
+    this.schedules = new ScheduleManager(options.database, scheduleStore, this.registry, this.payloadSizeLimit, this.logger);
+    this.scheduleMaterializer = new ScheduleMaterializer(
+      options.database, scheduleStore, this.store, this.registry, () => this.delivery, this.logger,
+    );
   }
 
   /** Fails with a message saying how to create Runlane's tables when any is missing. */
@@ -223,7 +238,55 @@ export class RunlaneEngine {
 
   /** The timekeeper's duties; safe to run in any number of processes at once. */
   async tick(): Promise<TickResult> {
-    return { leasesRecovered: await this.recoverLeases() };
+    const schedules = await this.scheduleMaterializer.materialize();
+    return {
+      leasesRecovered: await this.recoverLeases(),
+      schedulesMaterialized: schedules.materialized,
+      scheduleFireTimesCoalesced: schedules.coalesced,
+    };
+  }
+
+  /**
+   * Checks and stores the schedules the registered tasks declare: new ones are created,
+   * changed ones updated (a changed timing recomputes the next fire time), and code
+   * schedules of these tasks that are no longer declared are disabled. Fails, storing
+   * nothing, on an invalid schedule. `RunlaneModule` calls it at boot.
+   */
+  reconcileSchedules(): Promise<ReconcileResult> {
+    return this.schedules.reconcile();
+  }
+
+  /** Creates a runtime schedule (origin `'api'`) for a registered task. */
+  createSchedule<TPayload = unknown>(input: CreateScheduleInput<TPayload>): Promise<Schedule<TPayload>> {
+    return this.schedules.create(input) as Promise<Schedule<TPayload>>;
+  }
+
+  /** Changes a runtime schedule's timing or payload; a changed timing recomputes the next fire time. */
+  updateSchedule<TPayload = unknown>(id: string, changes: UpdateScheduleInput<TPayload>): Promise<Schedule<TPayload>> {
+    return this.schedules.update(id, changes) as Promise<Schedule<TPayload>>;
+  }
+
+  /** Deletes a runtime schedule; the runs it created are kept. */
+  deleteSchedule(id: string): Promise<void> {
+    return this.schedules.delete(id);
+  }
+
+  pauseSchedule(id: string): Promise<Schedule> {
+    return this.schedules.pause(id);
+  }
+
+  /** Resumes from now on; fire times that passed while paused are not made up. */
+  resumeSchedule(id: string): Promise<Schedule> {
+    return this.schedules.resume(id);
+  }
+
+  getSchedule<TPayload = unknown>(id: string): Promise<Schedule<TPayload>> {
+    return this.schedules.get(id) as Promise<Schedule<TPayload>>;
+  }
+
+  /** Every schedule (code and runtime, enabled or not) with its next and last fire times, by id. */
+  listSchedules(filter: { taskId?: string } = {}): Promise<Schedule[]> {
+    return this.schedules.list(filter);
   }
 
   getRun(runId: string): Promise<Run> {
