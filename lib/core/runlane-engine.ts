@@ -13,7 +13,7 @@ import { TABLES_PRESENT_SQL } from './run-store.sql.js';
 import { ScheduleManager, type ReconcileResult } from './schedule-manager.js';
 import { ScheduleMaterializer } from './schedule-materializer.js';
 import { ScheduleStore } from './schedule-store.js';
-import type { CreateScheduleInput, Schedule, UpdateScheduleInput } from './schedule.types.js';
+import type { CreateScheduleInput, RunlaneSchedule, UpdateScheduleInput } from './schedule.types.js';
 import { messages } from './runlane.messages.js';
 import { assertName, TaskRegistry, type RegisteredTask } from './task-registry.js';
 import type { TaskLike } from './task.types.js';
@@ -257,13 +257,13 @@ export class RunlaneEngine {
   }
 
   /** Creates a runtime schedule (origin `'api'`) for a registered task. */
-  createSchedule<TPayload = unknown>(input: CreateScheduleInput<TPayload>): Promise<Schedule<TPayload>> {
-    return this.schedules.create(input) as Promise<Schedule<TPayload>>;
+  createSchedule<TPayload = unknown>(input: CreateScheduleInput<TPayload>): Promise<RunlaneSchedule<TPayload>> {
+    return this.schedules.create(input) as Promise<RunlaneSchedule<TPayload>>;
   }
 
   /** Changes a runtime schedule's timing or payload; a changed timing recomputes the next fire time. */
-  updateSchedule<TPayload = unknown>(id: string, changes: UpdateScheduleInput<TPayload>): Promise<Schedule<TPayload>> {
-    return this.schedules.update(id, changes) as Promise<Schedule<TPayload>>;
+  updateSchedule<TPayload = unknown>(id: string, changes: UpdateScheduleInput<TPayload>): Promise<RunlaneSchedule<TPayload>> {
+    return this.schedules.update(id, changes) as Promise<RunlaneSchedule<TPayload>>;
   }
 
   /** Deletes a runtime schedule; the runs it created are kept. */
@@ -271,21 +271,21 @@ export class RunlaneEngine {
     return this.schedules.delete(id);
   }
 
-  pauseSchedule(id: string): Promise<Schedule> {
+  pauseSchedule(id: string): Promise<RunlaneSchedule> {
     return this.schedules.pause(id);
   }
 
   /** Resumes from now on; fire times that passed while paused are not made up. */
-  resumeSchedule(id: string): Promise<Schedule> {
+  resumeSchedule(id: string): Promise<RunlaneSchedule> {
     return this.schedules.resume(id);
   }
 
-  getSchedule<TPayload = unknown>(id: string): Promise<Schedule<TPayload>> {
-    return this.schedules.get(id) as Promise<Schedule<TPayload>>;
+  getSchedule<TPayload = unknown>(id: string): Promise<RunlaneSchedule<TPayload>> {
+    return this.schedules.get(id) as Promise<RunlaneSchedule<TPayload>>;
   }
 
   /** Every schedule (code and runtime, enabled or not) with its next and last fire times, by id. */
-  listSchedules(filter: { taskId?: string } = {}): Promise<Schedule[]> {
+  listSchedules(filter: { taskId?: string } = {}): Promise<RunlaneSchedule[]> {
     return this.schedules.list(filter);
   }
 

@@ -13,7 +13,7 @@ import { preparePayload } from './payload.js';
 import { messages } from './runlane.messages.js';
 import { firstFireTime, fireTimeAfter, resolveScheduleSpec, type ScheduleSpec, type ScheduleTimingInput } from './schedule-spec.js';
 import { toSchedule, type ScheduleStore, type ScheduleWrite } from './schedule-store.js';
-import type { CreateScheduleInput, Schedule, UpdateScheduleInput } from './schedule.types.js';
+import type { CreateScheduleInput, RunlaneSchedule, UpdateScheduleInput } from './schedule.types.js';
 import type { RegisteredTask, TaskRegistry } from './task-registry.js';
 
 /** What boot reconciliation did. */
@@ -67,7 +67,7 @@ export class ScheduleManager {
     });
   }
 
-  async create(input: CreateScheduleInput): Promise<Schedule> {
+  async create(input: CreateScheduleInput): Promise<RunlaneSchedule> {
     if (typeof input !== 'object' || input === null) {
       throw new InvalidScheduleError(null, String(input), messages.scheduleTimingMissing());
     }
@@ -83,7 +83,7 @@ export class ScheduleManager {
     return toSchedule(stored);
   }
 
-  async update(id: string, changes: UpdateScheduleInput): Promise<Schedule> {
+  async update(id: string, changes: UpdateScheduleInput): Promise<RunlaneSchedule> {
     return this.db.transaction(async (db) => {
       const { schedule, now } = await this.locked(db, id);
       if (schedule.origin === 'code') throw new ScheduleDeclaredInCodeError(id, 'update');
@@ -110,7 +110,7 @@ export class ScheduleManager {
   }
 
   /** Stops a schedule from firing until it is resumed. Works on code and runtime schedules. */
-  async pause(id: string): Promise<Schedule> {
+  async pause(id: string): Promise<RunlaneSchedule> {
     return this.db.transaction(async (db) => {
       const { schedule } = await this.locked(db, id);
       if (schedule.paused) return toSchedule(schedule);
@@ -122,7 +122,7 @@ export class ScheduleManager {
    * Resumes a paused schedule from now on: fire times that passed while it was paused
    * are not made up. A one-time schedule that has not fired yet fires at the next tick.
    */
-  async resume(id: string): Promise<Schedule> {
+  async resume(id: string): Promise<RunlaneSchedule> {
     return this.db.transaction(async (db) => {
       const { schedule, now } = await this.locked(db, id);
       if (!schedule.paused) return toSchedule(schedule);
@@ -131,13 +131,13 @@ export class ScheduleManager {
     });
   }
 
-  async get(id: string): Promise<Schedule> {
+  async get(id: string): Promise<RunlaneSchedule> {
     const stored = typeof id === 'string' ? await this.store.get(id) : null;
     if (!stored) throw new ScheduleNotFoundError(String(id));
     return toSchedule(stored);
   }
 
-  async list(filter: { taskId?: string } = {}): Promise<Schedule[]> {
+  async list(filter: { taskId?: string } = {}): Promise<RunlaneSchedule[]> {
     return (await this.store.list(filter.taskId ?? null)).map(toSchedule);
   }
 

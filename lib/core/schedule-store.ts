@@ -16,10 +16,10 @@ import {
   UPDATE_SCHEDULE_SQL,
   UPSERT_DECLARED_SCHEDULES_SQL,
 } from './schedule-store.sql.js';
-import type { Schedule, ScheduleKind } from './schedule.types.js';
+import type { RunlaneSchedule, ScheduleKind } from './schedule.types.js';
 
 /** A schedule row as the engine works with it: the public snapshot plus its parsed spec. */
-export interface StoredSchedule extends Schedule {
+export interface StoredSchedule extends RunlaneSchedule {
   spec: ScheduleSpec;
 }
 
@@ -190,7 +190,7 @@ export function toStoredSchedule(row: Record<string, any>): StoredSchedule {
 }
 
 /** The public snapshot of a stored schedule. */
-export function toSchedule(stored: StoredSchedule): Schedule {
+export function toSchedule(stored: StoredSchedule): RunlaneSchedule {
   const { spec: _spec, ...schedule } = stored;
   return schedule;
 }

@@ -87,7 +87,7 @@ export interface UpdateScheduleInput<TPayload = unknown> {
 export type ScheduleKind = 'cron' | 'every' | 'at';
 
 /** A schedule's stored spec and state, as `listSchedules()` and `getSchedule()` return it. */
-export interface Schedule<TPayload = unknown> {
+export interface RunlaneSchedule<TPayload = unknown> {
   id: string;
   taskId: string;
   kind: ScheduleKind;
