@@ -20,7 +20,11 @@ describe('the schedules API', () => {
   let engine: RunlaneEngine;
   const clock = new ManualClock('2025-05-01T10:00:00Z');
   const buildReport = task({ id: 'reports.build', schema: reportSchema, run: () => undefined });
-  const nightly = task({ id: 'reports.nightly', schedule: { id: 'reports.nightly', cron: '0 2 * * *' }, run: () => undefined });
+  const nightly = task({
+    id: 'reports.nightly',
+    schedule: { id: 'reports.nightly', cron: '0 2 * * *' },
+    run: () => undefined,
+  });
 
   beforeAll(async () => {
     db = await createTestDatabase();
@@ -43,27 +47,60 @@ describe('the schedules API', () => {
       timeZone: 'Europe/Paris',
       payload: { customerId: 'c1' },
     });
-    expect(created).toMatchObject({ id: 'reports.customer-1', origin: 'api', kind: 'cron', timeZone: 'Europe/Paris', paused: false, lastFireAt: null });
+    expect(created).toMatchObject({
+      id: 'reports.customer-1',
+      origin: 'api',
+      kind: 'cron',
+      timeZone: 'Europe/Paris',
+      paused: false,
+      lastFireAt: null,
+    });
     expect(created.nextFireAt?.toISOString()).toBe('2025-05-05T04:00:00.000Z'); // Monday 06:00 CEST
     clock.set('2025-05-05T04:00:00Z');
     // The declared nightly schedule fires too: its four missed 02:00s coalesce into one run.
-    expect(await engine.tick()).toMatchObject({ schedulesMaterialized: 2, scheduleFireTimesCoalesced: 3 });
+    expect(await engine.tick()).toMatchObject({
+      schedulesMaterialized: 2,
+      scheduleFireTimesCoalesced: 3,
+    });
     const listed = await engine.listSchedules({ taskId: 'reports.build' });
     expect(listed).toHaveLength(1);
     expect(listed[0].lastFireAt?.toISOString()).toBe('2025-05-05T04:00:00.000Z');
     expect(listed[0].nextFireAt?.toISOString()).toBe('2025-05-12T04:00:00.000Z');
     expect((await engine.getRun(listed[0].lastRunId!)).payload).toEqual({ customerId: 'c1' });
-    expect((await engine.listSchedules()).map((schedule) => schedule.id)).toEqual(['reports.customer-1', 'reports.nightly']);
+    expect((await engine.listSchedules()).map((schedule) => schedule.id)).toEqual([
+      'reports.customer-1',
+      'reports.nightly',
+    ]);
   });
 
   it('updates the timing (recomputing the next fire time) or only the payload (keeping it)', async () => {
     clock.set('2025-05-06T00:00:00Z');
-    await engine.createSchedule({ id: 'reports.customer-2', taskId: 'reports.build', every: '1h', payload: { customerId: 'c2' } });
-    const payloadOnly = await engine.updateSchedule('reports.customer-2', { payload: { customerId: 'c2b' } });
-    expect(payloadOnly).toMatchObject({ kind: 'every', every: 3_600_000, payload: { customerId: 'c2b' } });
+    await engine.createSchedule({
+      id: 'reports.customer-2',
+      taskId: 'reports.build',
+      every: '1h',
+      payload: { customerId: 'c2' },
+    });
+    const payloadOnly = await engine.updateSchedule('reports.customer-2', {
+      payload: { customerId: 'c2b' },
+    });
+    expect(payloadOnly).toMatchObject({
+      kind: 'every',
+      every: 3_600_000,
+      payload: { customerId: 'c2b' },
+    });
     expect(payloadOnly.nextFireAt?.toISOString()).toBe('2025-05-06T01:00:00.000Z');
-    const retimed = await engine.updateSchedule('reports.customer-2', { cron: '30 8 * * *', timeZone: 'Asia/Tokyo' });
-    expect(retimed).toMatchObject({ kind: 'cron', cron: '30 8 * * *', timeZone: 'Asia/Tokyo', every: null, payload: { customerId: 'c2b' } });
+    const retimed = await engine.updateSchedule('reports.customer-2', {
+      cron: '30 8 * * *',
+      timeZone: 'Asia/Tokyo',
+    });
+    expect(retimed).toMatchObject({
+      kind: 'cron',
+      cron: '30 8 * * *',
+      timeZone: 'Asia/Tokyo',
+      every: null,
+      payload: { customerId: 'c2b' },
+    });
     expect(retimed.nextFireAt?.toISOString()).toBe('2025-05-06T23:30:00.000Z');
     const rezoned = await engine.updateSchedule('reports.customer-2', { timeZone: 'UTC' });
     expect(rezoned.cron).toBe('30 8 * * *');
@@ -72,35 +109,71 @@ describe('the schedules API', () => {
 
   it('pauses, resumes and deletes; runs a deleted schedule created are kept', async () => {
     clock.set('2025-05-07T00:00:00Z');
-    await engine.createSchedule({ id: 'reports.customer-3', taskId: 'reports.build', every: '10m', payload: { customerId: 'c3' } });
+    await engine.createSchedule({
+      id: 'reports.customer-3',
+      taskId: 'reports.build',
+      every: '10m',
+      payload: { customerId: 'c3' },
+    });
     clock.set('2025-05-07T00:10:00Z');
     await engine.tick();
     expect((await engine.pauseSchedule('reports.customer-3')).paused).toBe(true);
     clock.set('2025-05-07T01:00:00Z');
     await engine.tick();
-    expect((await engine.getSchedule('reports.customer-3')).lastFireAt?.toISOString()).toBe('2025-05-07T00:10:00.000Z');
-    expect((await engine.resumeSchedule('reports.customer-3')).nextFireAt?.toISOString()).toBe('2025-05-07T01:10:00.000Z');
+    expect((await engine.getSchedule('reports.customer-3')).lastFireAt?.toISOString()).toBe(
+      '2025-05-07T00:10:00.000Z',
+    );
+    expect((await engine.resumeSchedule('reports.customer-3')).nextFireAt?.toISOString()).toBe(
+      '2025-05-07T01:10:00.000Z',
+    );
     const { lastRunId } = await engine.getSchedule('reports.customer-3');
     await engine.deleteSchedule('reports.customer-3');
-    await expect(engine.getSchedule('reports.customer-3')).rejects.toBeInstanceOf(ScheduleNotFoundError);
-    expect((await engine.getRun(lastRunId!)).source).toMatchObject({ type: 'schedule', scheduleId: 'reports.customer-3' });
+    await expect(engine.getSchedule('reports.customer-3')).rejects.toBeInstanceOf(
+      ScheduleNotFoundError,
+    );
+    expect((await engine.getRun(lastRunId!)).source).toMatchObject({
+      type: 'schedule',
+      scheduleId: 'reports.customer-3',
+    });
   });
 
   describe('bad input is a typed error and stores nothing', () => {
     const base = { id: 'reports.bad', taskId: 'reports.build', payload: { customerId: 'c9' } };
     const cases: [string, Record<string, unknown>, string][] = [
-      ['an invalid cron', { cron: 'every monday' }, 'option "cron" "every monday" is not a valid cron pattern'],
-      ['an unknown time zone', { cron: '0 9 * * *', timeZone: 'Mars/Olympus_Mons' }, 'is not a known IANA time zone'],
+      [
+        'an invalid cron',
+        { cron: 'every monday' },
+        'option "cron" "every monday" is not a valid cron pattern',
+      ],
+      [
+        'an unknown time zone',
+        { cron: '0 9 * * *', timeZone: 'Mars/Olympus_Mons' },
+        'is not a known IANA time zone',
+      ],
       ['a zero interval', { every: '0s' }, 'option "every" must be a duration greater than zero'],
-      ['a negative interval', { every: -1000 }, 'option "every" must be a duration greater than zero'],
+      [
+        'a negative interval',
+        { every: -1000 },
+        'option "every" must be a duration greater than zero',
+      ],
       ['an invalid "at"', { at: 'tomorrow' }, 'option "at" must be a Date or an ISO 8601 string'],
-      ['a time zone on an interval', { every: '1h', timeZone: 'UTC' }, 'option "timeZone" applies to cron schedules only'],
-      ['a payload failing the schema', { every: '1h', payload: { customer: 'c9' } }, "its payload fails the task's schema: customerId:"],
+      [
+        'a time zone on an interval',
+        { every: '1h', timeZone: 'UTC' },
+        'option "timeZone" applies to cron schedules only',
+      ],
+      [
+        'a payload failing the schema',
+        { every: '1h', payload: { customer: 'c9' } },
+        "its payload fails the task's schema: customerId:",
+      ],
       ['an invalid id', { id: 'has spaces', every: '1h' }, 'the id must be 1-200 characters'],
     ];
     it.each(cases)('%s', async (_name, spec, detail) => {
       const before = await storedRows();
-      const error = await engine.createSchedule({ ...base, ...spec } as CreateScheduleInput).catch((caught: Error) => caught);
+      const error = await engine
+        .createSchedule({ ...base, ...spec } as CreateScheduleInput)
+        .catch((caught: Error) => caught);
       expect(error).toBeInstanceOf(InvalidScheduleError);
       expect((error as Error).message).toContain(detail);
       expect((error as Error).message).toContain('Runlane task "reports.build", schedule ');
@@ -115,11 +188,15 @@ describe('the schedules API', () => {
     });
 
     it('an unknown task, a taken id, a missing schedule', async () => {
-      await expect(engine.createSchedule({ ...base, taskId: 'reports.nope', every: '1h' })).rejects.toBeInstanceOf(UnknownTaskError);
-      await expect(engine.createSchedule({ ...base, id: 'reports.nightly', every: '1h' })).rejects.toThrow(
-        'Runlane schedule "reports.nightly" already exists (declared in code).',
-      );
-      await expect(engine.createSchedule({ ...base, id: 'reports.nightly', every: '1h' })).rejects.toBeInstanceOf(ScheduleAlreadyExistsError);
+      await expect(
+        engine.createSchedule({ ...base, taskId: 'reports.nope', every: '1h' }),
+      ).rejects.toBeInstanceOf(UnknownTaskError);
+      await expect(
+        engine.createSchedule({ ...base, id: 'reports.nightly', every: '1h' }),
+      ).rejects.toThrow('Runlane schedule "reports.nightly" already exists (declared in code).');
+      await expect(
+        engine.createSchedule({ ...base, id: 'reports.nightly', every: '1h' }),
+      ).rejects.toBeInstanceOf(ScheduleAlreadyExistsError);
       for (const call of [
         () => engine.getSchedule('reports.missing'),
         () => engine.updateSchedule('reports.missing', { every: '1h' }),
@@ -134,15 +211,23 @@ describe('the schedules API', () => {
     it('an update with a bad timing leaves the schedule as it was', async () => {
       await engine.createSchedule({ ...base, id: 'reports.keep', every: '1h' });
       const before = await storedRows();
-      await expect(engine.updateSchedule('reports.keep', { cron: '99 * * * *' })).rejects.toBeInstanceOf(InvalidScheduleError);
-      await expect(engine.updateSchedule('reports.keep', { payload: { customerId: null } })).rejects.toBeInstanceOf(InvalidScheduleError);
+      await expect(
+        engine.updateSchedule('reports.keep', { cron: '99 * * * *' }),
+      ).rejects.toBeInstanceOf(InvalidScheduleError);
+      await expect(
+        engine.updateSchedule('reports.keep', { payload: { customerId: null } }),
+      ).rejects.toBeInstanceOf(InvalidScheduleError);
       expect(await storedRows()).toEqual(before);
     });
 
     it('a schedule declared in code is changed in code, not through the API', async () => {
       const before = await storedRows();
-      await expect(engine.updateSchedule('reports.nightly', { cron: '0 3 * * *' })).rejects.toBeInstanceOf(ScheduleDeclaredInCodeError);
-      await expect(engine.deleteSchedule('reports.nightly')).rejects.toBeInstanceOf(ScheduleDeclaredInCodeError);
+      await expect(
+        engine.updateSchedule('reports.nightly', { cron: '0 3 * * *' }),
+      ).rejects.toBeInstanceOf(ScheduleDeclaredInCodeError);
+      await expect(engine.deleteSchedule('reports.nightly')).rejects.toBeInstanceOf(
+        ScheduleDeclaredInCodeError,
+      );
       expect(await storedRows()).toEqual(before);
     });
   });

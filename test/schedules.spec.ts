@@ -19,7 +19,11 @@ describe('schedules: materializing occurrences', () => {
   });
 
   /** An engine with one task that carries the given schedules, reconciled at `start`. */
-  async function scheduled(taskId: string, schedule: ScheduleOptions | ScheduleOptions[], start: string) {
+  async function scheduled(
+    taskId: string,
+    schedule: ScheduleOptions | ScheduleOptions[],
+    start: string,
+  ) {
     const clock = new ManualClock(start);
     const definition = task({ id: taskId, schedule, run: () => undefined });
     const engine = createEngine(db, [definition], { clock });
@@ -36,7 +40,12 @@ describe('schedules: materializing occurrences', () => {
   }
 
   /** Ticks one second before each expected fire time (nothing happens) and at it (one run). */
-  async function expectFiresAt(engine: RunlaneEngine, clock: ManualClock, taskId: string, expected: string[]) {
+  async function expectFiresAt(
+    engine: RunlaneEngine,
+    clock: ManualClock,
+    taskId: string,
+    expected: string[],
+  ) {
     for (const at of expected) {
       clock.set(new Date(Date.parse(at) - 1000));
       expect((await engine.tick()).schedulesMaterialized).toBe(0);
@@ -69,7 +78,11 @@ describe('schedules: materializing occurrences', () => {
       '2025-11-03T14:00:00.000Z',
     ]);
     const schedule = await engine.getSchedule('dst.daily');
-    expect(schedule).toMatchObject({ kind: 'cron', cron: '0 9 * * *', timeZone: 'America/New_York' });
+    expect(schedule).toMatchObject({
+      kind: 'cron',
+      cron: '0 9 * * *',
+      timeZone: 'America/New_York',
+    });
     expect(schedule.nextFireAt?.toISOString()).toBe('2025-11-04T14:00:00.000Z');
   });
 
@@ -98,7 +111,9 @@ describe('schedules: materializing occurrences', () => {
     ]);
     clock.set('2025-11-02T06:30:00Z'); // 01:30 EST, the second 01:30
     expect((await engine.tick()).schedulesMaterialized).toBe(0);
-    expect((await engine.getSchedule('dst.fallRepeat')).nextFireAt?.toISOString()).toBe('2025-11-03T06:30:00.000Z');
+    expect((await engine.getSchedule('dst.fallRepeat')).nextFireAt?.toISOString()).toBe(
+      '2025-11-03T06:30:00.000Z',
+    );
   });
 
   it('an hourly pattern skips the missing hour in spring and fires in both repeated hours in fall', async () => {
@@ -123,12 +138,20 @@ describe('schedules: materializing occurrences', () => {
       '2025-03-09T06:30:00.000Z', // 01:30 EST
     ]);
     // 02:30 does not exist that day: the next occurrence is 03:30 EDT.
-    expect((await spring.engine.getSchedule('dst.hourlySpring')).nextFireAt?.toISOString()).toBe('2025-03-09T07:30:00.000Z');
+    expect((await spring.engine.getSchedule('dst.hourlySpring')).nextFireAt?.toISOString()).toBe(
+      '2025-03-09T07:30:00.000Z',
+    );
   });
 
   it('an hourly schedule down for three hours materializes one run for the latest boundary and records two coalesced', async () => {
-    const { engine, clock } = await scheduled('coalesce.hourly', { id: 'coalesce.hourly', cron: '0 * * * *' }, '2025-05-01T10:30:00Z');
-    expect((await engine.getSchedule('coalesce.hourly')).nextFireAt?.toISOString()).toBe('2025-05-01T11:00:00.000Z');
+    const { engine, clock } = await scheduled(
+      'coalesce.hourly',
+      { id: 'coalesce.hourly', cron: '0 * * * *' },
+      '2025-05-01T10:30:00Z',
+    );
+    expect((await engine.getSchedule('coalesce.hourly')).nextFireAt?.toISOString()).toBe(
+      '2025-05-01T11:00:00.000Z',
+    );
     clock.set('2025-05-01T13:30:00Z'); // 11:00, 12:00 and 13:00 passed while nothing ticked
     const result = await engine.tick();
     expect(result).toMatchObject({ schedulesMaterialized: 1, scheduleFireTimesCoalesced: 2 });
@@ -147,7 +170,12 @@ describe('schedules: materializing occurrences', () => {
     const digest = task({
       id: 'digests.send',
       schema: z.object({ userId: z.string() }),
-      schedule: { id: 'digests.daily', cron: '0 9 * * *', timeZone: 'America/New_York', payload: { userId: 'user_123' } },
+      schedule: {
+        id: 'digests.daily',
+        cron: '0 9 * * *',
+        timeZone: 'America/New_York',
+        payload: { userId: 'user_123' },
+      },
       run: (payload) => void seen.push(payload),
     });
     const engine = createEngine(db, [digest], { clock });
@@ -161,10 +189,16 @@ describe('schedules: materializing occurrences', () => {
       taskId: 'digests.send',
       status: 'queued',
       payload: { userId: 'user_123' },
-      source: { type: 'schedule', scheduleId: 'digests.daily', fireTime: '2025-05-01T13:00:00.000Z' },
+      source: {
+        type: 'schedule',
+        scheduleId: 'digests.daily',
+        fireTime: '2025-05-01T13:00:00.000Z',
+      },
       idempotencyKey: 'schedule:digests.daily@2025-05-01T13:00:00.000Z',
     });
-    expect((await engine.getRunEvents(run.id)).map((event) => [event.type, event.data])).toEqual([['created', { source: 'schedule' }]]);
+    expect((await engine.getRunEvents(run.id)).map((event) => [event.type, event.data])).toEqual([
+      ['created', { source: 'schedule' }],
+    ]);
     expect(await engine.executeNext()).toMatchObject({ runId: run.id, outcome: 'completed' });
     expect(seen).toEqual([{ userId: 'user_123' }]);
   });
@@ -178,9 +212,21 @@ describe('schedules: materializing occurrences', () => {
       ],
       '2025-05-01T10:07:00Z',
     );
-    expect((await engine.getSchedule('interval.epoch')).nextFireAt?.toISOString()).toBe('2025-05-01T10:15:00.000Z');
-    expect((await engine.getSchedule('interval.anchored')).nextFireAt?.toISOString()).toBe('2025-05-01T10:20:00.000Z');
-    for (const at of ['10:14:59', '10:15:00', '10:19:59', '10:20:00', '10:30:00', '10:35:00', '11:20:00']) {
+    expect((await engine.getSchedule('interval.epoch')).nextFireAt?.toISOString()).toBe(
+      '2025-05-01T10:15:00.000Z',
+    );
+    expect((await engine.getSchedule('interval.anchored')).nextFireAt?.toISOString()).toBe(
+      '2025-05-01T10:20:00.000Z',
+    );
+    for (const at of [
+      '10:14:59',
+      '10:15:00',
+      '10:19:59',
+      '10:20:00',
+      '10:30:00',
+      '10:35:00',
+      '11:20:00',
+    ]) {
       clock.set(`2025-05-01T${at}Z`);
       await engine.tick();
     }
@@ -200,7 +246,11 @@ describe('schedules: materializing occurrences', () => {
   });
 
   it('a one-time schedule fires once, at its time, and is then done', async () => {
-    const { engine, clock } = await scheduled('once.task', { id: 'once.report', at: '2025-05-01T10:40:00Z' }, '2025-05-01T10:00:00Z');
+    const { engine, clock } = await scheduled(
+      'once.task',
+      { id: 'once.report', at: '2025-05-01T10:40:00Z' },
+      '2025-05-01T10:00:00Z',
+    );
     clock.set('2025-05-01T10:39:59Z');
     expect((await engine.tick()).schedulesMaterialized).toBe(0);
     clock.set('2025-05-01T10:41:00Z');
@@ -217,7 +267,11 @@ describe('schedules: materializing occurrences', () => {
 
   it('three tickers racing over 500 fire times create exactly one run per occurrence, none missing', async () => {
     const clock = new ManualClock('2025-05-01T00:00:30Z');
-    const definition = task({ id: 'race.minutely', schedule: { id: 'race.minutely', cron: '* * * * *' }, run: () => undefined });
+    const definition = task({
+      id: 'race.minutely',
+      schedule: { id: 'race.minutely', cron: '* * * * *' },
+      run: () => undefined,
+    });
     const tickers = [0, 1, 2].map(() => createEngine(db, [definition], { clock }));
     await tickers[0].reconcileSchedules();
     let materialized = 0;
@@ -227,7 +281,9 @@ describe('schedules: materializing occurrences', () => {
       materialized += results.reduce((sum, result) => sum + result.schedulesMaterialized, 0);
     }
     const times = await fireTimes('race.minutely');
-    const expected = Array.from({ length: 500 }, (_, index) => new Date(Date.parse('2025-05-01T00:01:00Z') + index * 60_000).toISOString());
+    const expected = Array.from({ length: 500 }, (_, index) =>
+      new Date(Date.parse('2025-05-01T00:01:00Z') + index * 60_000).toISOString(),
+    );
     expect(times).toHaveLength(500);
     expect([...times].sort()).toEqual(expected);
     expect(materialized).toBe(500);
@@ -236,7 +292,11 @@ describe('schedules: materializing occurrences', () => {
 
   it('a tick that crashes before advancing the schedule leaves nothing behind; the next tick creates the run once', async () => {
     const clock = new ManualClock('2025-05-01T00:00:00Z');
-    const definition = task({ id: 'crash.hourly', schedule: { id: 'crash.hourly', cron: '0 * * * *' }, run: () => undefined });
+    const definition = task({
+      id: 'crash.hourly',
+      schedule: { id: 'crash.hourly', cron: '0 * * * *' },
+      run: () => undefined,
+    });
     let crash = true;
     const database = dataSourceDatabase(db.dataSource);
     // Fails the statement that advances the schedule, inside the materializing transaction.
@@ -246,7 +306,8 @@ describe('schedules: materializing occurrences', () => {
         database.transaction((tx) => {
           const failing: RunlaneDatabase = {
             query: async (sql, params) => {
-              if (crash && sql.includes('UPDATE runlane_schedules s SET')) throw new Error('simulated crash');
+              if (crash && sql.includes('UPDATE runlane_schedules s SET'))
+                throw new Error('simulated crash');
               return tx.query(sql, params);
             },
             transaction: (inner) => inner(failing),
@@ -269,21 +330,33 @@ describe('schedules: materializing occurrences', () => {
 
   it('a run left for a fire time by an earlier interrupted materialization is found by its key, not doubled', async () => {
     const clock = new ManualClock('2025-05-01T00:00:00Z');
-    const definition = task({ id: 'leftover.hourly', schedule: { id: 'leftover.hourly', cron: '0 * * * *' }, run: () => undefined });
+    const definition = task({
+      id: 'leftover.hourly',
+      schedule: { id: 'leftover.hourly', cron: '0 * * * *' },
+      run: () => undefined,
+    });
     const engine = createEngine(db, [definition], { clock });
     await engine.reconcileSchedules();
-    const leftover = await engine.trigger(definition, undefined, { idempotencyKey: 'schedule:leftover.hourly@2025-05-01T01:00:00.000Z' });
+    const leftover = await engine.trigger(definition, undefined, {
+      idempotencyKey: 'schedule:leftover.hourly@2025-05-01T01:00:00.000Z',
+    });
     clock.set('2025-05-01T01:00:05Z');
     expect((await engine.tick()).schedulesMaterialized).toBe(0);
     const schedule = await engine.getSchedule('leftover.hourly');
     expect(schedule.lastRunId).toBe(leftover.run.id);
     expect(schedule.nextFireAt?.toISOString()).toBe('2025-05-01T02:00:00.000Z');
-    const count = await db.query(`SELECT count(*)::int AS n FROM runlane_runs WHERE task_id = 'leftover.hourly'`);
+    const count = await db.query(
+      `SELECT count(*)::int AS n FROM runlane_runs WHERE task_id = 'leftover.hourly'`,
+    );
     expect(count[0].n).toBe(1);
   });
 
   it('a paused schedule does not fire; resumed, it fires from now on without making up the paused time', async () => {
-    const { engine, clock } = await scheduled('pause.hourly', { id: 'pause.hourly', cron: '0 * * * *' }, '2025-05-01T00:30:00Z');
+    const { engine, clock } = await scheduled(
+      'pause.hourly',
+      { id: 'pause.hourly', cron: '0 * * * *' },
+      '2025-05-01T00:30:00Z',
+    );
     expect((await engine.pauseSchedule('pause.hourly')).paused).toBe(true);
     clock.set('2025-05-01T03:30:00Z');
     expect((await engine.tick()).schedulesMaterialized).toBe(0);
@@ -298,8 +371,20 @@ describe('schedules: materializing occurrences', () => {
 
   it('tick() only materializes schedules of tasks this process registers', async () => {
     const clock = new ManualClock('2025-05-01T00:00:00Z');
-    const owner = createEngine(db, [task({ id: 'owned.task', schedule: { id: 'owned.every', every: '1m' }, run: () => undefined })], { clock });
-    const stranger = createEngine(db, [task({ id: 'other.task', run: () => undefined })], { clock });
+    const owner = createEngine(
+      db,
+      [
+        task({
+          id: 'owned.task',
+          schedule: { id: 'owned.every', every: '1m' },
+          run: () => undefined,
+        }),
+      ],
+      { clock },
+    );
+    const stranger = createEngine(db, [task({ id: 'other.task', run: () => undefined })], {
+      clock,
+    });
     await owner.reconcileSchedules();
     await stranger.reconcileSchedules();
     clock.set('2025-05-01T00:01:00Z');

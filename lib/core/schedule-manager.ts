@@ -11,9 +11,19 @@ import {
 import type { RunlaneLogger } from './logger.js';
 import { preparePayload } from './payload.js';
 import { messages } from './runlane.messages.js';
-import { firstFireTime, fireTimeAfter, resolveScheduleSpec, type ScheduleSpec, type ScheduleTimingInput } from './schedule-spec.js';
+import {
+  firstFireTime,
+  fireTimeAfter,
+  resolveScheduleSpec,
+  type ScheduleSpec,
+  type ScheduleTimingInput,
+} from './schedule-spec.js';
 import { toSchedule, type ScheduleStore, type ScheduleWrite } from './schedule-store.js';
-import type { CreateScheduleInput, RunlaneSchedule, UpdateScheduleInput } from './schedule.types.js';
+import type {
+  CreateScheduleInput,
+  RunlaneSchedule,
+  UpdateScheduleInput,
+} from './schedule.types.js';
 import type { RegisteredTask, TaskRegistry } from './task-registry.js';
 
 /** What boot reconciliation did. */
@@ -49,15 +59,25 @@ export class ScheduleManager {
     const declared = await this.declaredWrites();
     return this.db.transaction(async (db) => {
       const now = await this.store.currentTime(db);
-      const origins = await this.store.lockOrigins(db, declared.map((write) => write.id));
+      const origins = await this.store.lockOrigins(
+        db,
+        declared.map((write) => write.id),
+      );
       for (const write of declared) {
         if (origins.get(write.id) === 'api') {
-          throw new ScheduleAlreadyExistsError(write.id, messages.scheduleIdTakenAtRuntime(write.taskId, write.id));
+          throw new ScheduleAlreadyExistsError(
+            write.id,
+            messages.scheduleIdTakenAtRuntime(write.taskId, write.id),
+          );
         }
         write.firstFireAt = firstFireTime(write.spec, now);
       }
       const written = await this.store.upsertDeclared(db, declared);
-      const disabled = await this.store.disableUndeclared(db, this.registry.ids(), declared.map((write) => write.id));
+      const disabled = await this.store.disableUndeclared(
+        db,
+        this.registry.ids(),
+        declared.map((write) => write.id),
+      );
       for (const row of disabled) this.logger.warn(messages.scheduleDisabled(row.id, row.task_id));
       return {
         created: written.filter((row) => row.created).map((row) => row.id),
@@ -78,7 +98,10 @@ export class ScheduleManager {
     const stored = await this.store.insert(write);
     if (!stored) {
       const existing = await this.store.get(write.id);
-      throw new ScheduleAlreadyExistsError(write.id, messages.scheduleExists(write.id, existing?.origin ?? 'api'));
+      throw new ScheduleAlreadyExistsError(
+        write.id,
+        messages.scheduleExists(write.id, existing?.origin ?? 'api'),
+      );
     }
     return toSchedule(stored);
   }
@@ -88,7 +111,9 @@ export class ScheduleManager {
       const { schedule, now } = await this.locked(db, id);
       if (schedule.origin === 'code') throw new ScheduleDeclaredInCodeError(id, 'update');
       const task = this.registry.get(schedule.taskId);
-      const changesTiming = ['cron', 'every', 'at', 'timeZone', 'anchor'].some((key) => (changes as Record<string, unknown>)?.[key] !== undefined);
+      const changesTiming = ['cron', 'every', 'at', 'timeZone', 'anchor'].some(
+        (key) => (changes as Record<string, unknown>)?.[key] !== undefined,
+      );
       const timing: ScheduleTimingInput = !changesTiming
         ? storedTiming(schedule.spec)
         : changes.cron === undefined && changes.every === undefined && changes.at === undefined
@@ -96,7 +121,9 @@ export class ScheduleManager {
           : definedOnly(changes);
       const payload = changes && 'payload' in changes ? changes.payload : schedule.payload;
       const write = await this.validate(task, { ...timing, id, payload });
-      const nextFireAt = sameSpec(write.spec, schedule.spec) ? schedule.nextFireAt : firstFireTime(write.spec, now);
+      const nextFireAt = sameSpec(write.spec, schedule.spec)
+        ? schedule.nextFireAt
+        : firstFireTime(write.spec, now);
       return toSchedule(await this.store.update(db, { ...write, nextFireAt }));
     });
   }
@@ -126,7 +153,8 @@ export class ScheduleManager {
     return this.db.transaction(async (db) => {
       const { schedule, now } = await this.locked(db, id);
       if (!schedule.paused) return toSchedule(schedule);
-      const next = schedule.spec.kind === 'at' ? schedule.nextFireAt : fireTimeAfter(schedule.spec, now);
+      const next =
+        schedule.spec.kind === 'at' ? schedule.nextFireAt : fireTimeAfter(schedule.spec, now);
       return toSchedule(await this.store.setPaused(db, id, false, next));
     });
   }
@@ -164,7 +192,10 @@ export class ScheduleManager {
     return writes;
   }
 
-  private async validate(task: RegisteredTask, options: Record<string, unknown>): Promise<ScheduleWrite> {
+  private async validate(
+    task: RegisteredTask,
+    options: Record<string, unknown>,
+  ): Promise<ScheduleWrite> {
     if (typeof options !== 'object' || options === null) {
       throw new InvalidScheduleError(task.id, String(options), messages.scheduleTimingMissing());
     }
@@ -173,18 +204,34 @@ export class ScheduleManager {
       throw new InvalidScheduleError(task.id, String(id), messages.scheduleInvalidId(id));
     }
     const problem = (detail: string) => new InvalidScheduleError(task.id, id, detail);
-    const unknown = Object.keys(options).filter((key) => !SCHEDULE_OPTIONS.has(key) && options[key] !== undefined);
+    const unknown = Object.keys(options).filter(
+      (key) => !SCHEDULE_OPTIONS.has(key) && options[key] !== undefined,
+    );
     if (unknown.length > 0) throw problem(messages.scheduleUnknownOptions(unknown));
     const spec = resolveScheduleSpec(options, problem);
     let payloadJson: string;
     try {
-      payloadJson = await preparePayload(task.id, task.schema, options.payload ?? null, this.payloadSizeLimit);
+      payloadJson = await preparePayload(
+        task.id,
+        task.schema,
+        options.payload ?? null,
+        this.payloadSizeLimit,
+      );
     } catch (error) {
       const issues = error instanceof PayloadValidationError ? error.issues : [];
-      const summary = issues.length > 0
-        ? issues.map((issue) => (issue.path ? `${issue.path}: ${issue.message}` : issue.message)).join('; ')
-        : errorText(error);
-      throw new InvalidScheduleError(task.id, id, messages.schedulePayloadInvalid(summary), issues, { cause: error });
+      const summary =
+        issues.length > 0
+          ? issues
+              .map((issue) => (issue.path ? `${issue.path}: ${issue.message}` : issue.message))
+              .join('; ')
+          : errorText(error);
+      throw new InvalidScheduleError(
+        task.id,
+        id,
+        messages.schedulePayloadInvalid(summary),
+        issues,
+        { cause: error },
+      );
     }
     return { id, taskId: task.id, spec, payloadJson, firstFireAt: null };
   }

@@ -42,7 +42,9 @@ export class ScheduleMaterializer {
     const taskIds = this.registry.ids();
     if (taskIds.length === 0) return total;
     for (let batch = 0; batch < 100; batch += 1) {
-      const { claimed, ...result } = await this.db.transaction((db) => this.materializeBatch(db, taskIds));
+      const { claimed, ...result } = await this.db.transaction((db) =>
+        this.materializeBatch(db, taskIds),
+      );
       total.materialized += result.materialized;
       total.coalesced += result.coalesced;
       if (claimed < this.batchSize) break;
@@ -50,7 +52,10 @@ export class ScheduleMaterializer {
     return total;
   }
 
-  private async materializeBatch(db: RunlaneDatabase, taskIds: string[]): Promise<MaterializeResult & { claimed: number }> {
+  private async materializeBatch(
+    db: RunlaneDatabase,
+    taskIds: string[],
+  ): Promise<MaterializeResult & { claimed: number }> {
     const due = await this.schedules.claimDue(db, taskIds, this.batchSize);
     const advances: ScheduleAdvance[] = [];
     let materialized = 0;
@@ -76,7 +81,9 @@ export class ScheduleMaterializer {
       );
       if (inserted.length > 0) materialized += 1;
       if (coalesced > 0) {
-        this.logger.debug(`Schedule "${schedule.id}": ${coalesced} missed fire time(s) coalesced into ${fireTime.toISOString()}`);
+        this.logger.debug(
+          `Schedule "${schedule.id}": ${coalesced} missed fire time(s) coalesced into ${fireTime.toISOString()}`,
+        );
       }
       advances.push({ id: schedule.id, fireTime, next, coalesced, idempotencyKey });
     }

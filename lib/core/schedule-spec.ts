@@ -66,8 +66,14 @@ function assertTimeZone(timeZone: unknown, problem: ScheduleProblem): asserts ti
 }
 
 function instant(value: unknown, option: string, problem: ScheduleProblem): string {
-  const date = value instanceof Date ? value : typeof value === 'string' && ZONED_ISO.test(value.trim()) ? new Date(value.trim()) : null;
-  if (!date || Number.isNaN(date.getTime())) throw problem(messages.scheduleInvalidInstant(option, value));
+  const date =
+    value instanceof Date
+      ? value
+      : typeof value === 'string' && ZONED_ISO.test(value.trim())
+        ? new Date(value.trim())
+        : null;
+  if (!date || Number.isNaN(date.getTime()))
+    throw problem(messages.scheduleInvalidInstant(option, value));
   return date.toISOString();
 }
 
@@ -75,13 +81,18 @@ function instant(value: unknown, option: string, problem: ScheduleProblem): stri
  * Checks and normalizes a timing: exactly one of `cron`, `every`, `at`. Cron patterns and
  * time zones are checked by croner and the platform's IANA database.
  */
-export function resolveScheduleSpec(input: ScheduleTimingInput, problem: ScheduleProblem): ScheduleSpec {
+export function resolveScheduleSpec(
+  input: ScheduleTimingInput,
+  problem: ScheduleProblem,
+): ScheduleSpec {
   const kinds = (['cron', 'every', 'at'] as const).filter((kind) => input[kind] !== undefined);
   if (kinds.length === 0) throw problem(messages.scheduleTimingMissing());
   if (kinds.length > 1) throw problem(messages.scheduleTimingTwice(kinds));
   const kind = kinds[0];
-  if (kind !== 'cron' && input.timeZone !== undefined) throw problem(messages.scheduleOptionMisplaced('timeZone', 'cron'));
-  if (kind !== 'every' && input.anchor !== undefined) throw problem(messages.scheduleOptionMisplaced('anchor', 'interval ("every")'));
+  if (kind !== 'cron' && input.timeZone !== undefined)
+    throw problem(messages.scheduleOptionMisplaced('timeZone', 'cron'));
+  if (kind !== 'every' && input.anchor !== undefined)
+    throw problem(messages.scheduleOptionMisplaced('anchor', 'interval ("every")'));
   if (kind === 'cron') {
     const timeZone = input.timeZone ?? DEFAULT_TIME_ZONE;
     assertTimeZone(timeZone, problem);
@@ -107,7 +118,11 @@ export function resolveScheduleSpec(input: ScheduleTimingInput, problem: Schedul
       // reported below, in the schedule's own words
     }
     if (every <= 0) throw problem(messages.scheduleInvalidInterval(input.every));
-    return { kind, every, anchor: input.anchor === undefined ? EPOCH : instant(input.anchor, 'anchor', problem) };
+    return {
+      kind,
+      every,
+      anchor: input.anchor === undefined ? EPOCH : instant(input.anchor, 'anchor', problem),
+    };
   }
   return { kind, at: instant(input.at, 'at', problem) };
 }

@@ -59,7 +59,11 @@ export class ScheduleStore {
   }
 
   /** Locks due schedules of `taskIds`; each comes with the time it was found due at. */
-  async claimDue(db: RunlaneDatabase, taskIds: string[], limit: number): Promise<{ schedule: StoredSchedule; now: Date }[]> {
+  async claimDue(
+    db: RunlaneDatabase,
+    taskIds: string[],
+    limit: number,
+  ): Promise<{ schedule: StoredSchedule; now: Date }[]> {
     const rows = await db.query(CLAIM_DUE_SCHEDULES_SQL, [this.now(), taskIds, limit]);
     return rows.map((row) => ({ schedule: toStoredSchedule(row), now: new Date(row.now) }));
   }
@@ -83,7 +87,10 @@ export class ScheduleStore {
   }
 
   /** Upserts declared schedules; returns the ids written, each with whether it was new. */
-  async upsertDeclared(db: RunlaneDatabase, writes: ScheduleWrite[]): Promise<{ id: string; created: boolean }[]> {
+  async upsertDeclared(
+    db: RunlaneDatabase,
+    writes: ScheduleWrite[],
+  ): Promise<{ id: string; created: boolean }[]> {
     if (writes.length === 0) return [];
     return db.query(UPSERT_DECLARED_SCHEDULES_SQL, [
       this.now(),
@@ -96,7 +103,11 @@ export class ScheduleStore {
     ]);
   }
 
-  async disableUndeclared(db: RunlaneDatabase, taskIds: string[], declaredIds: string[]): Promise<{ id: string; task_id: string }[]> {
+  async disableUndeclared(
+    db: RunlaneDatabase,
+    taskIds: string[],
+    declaredIds: string[],
+  ): Promise<{ id: string; task_id: string }[]> {
     return db.query(DISABLE_UNDECLARED_SCHEDULES_SQL, [this.now(), taskIds, declaredIds]);
   }
 
@@ -115,12 +126,18 @@ export class ScheduleStore {
   }
 
   /** Locks one schedule for a read-modify-write; `null` when it does not exist. */
-  async lock(db: RunlaneDatabase, id: string): Promise<{ schedule: StoredSchedule; now: Date } | null> {
+  async lock(
+    db: RunlaneDatabase,
+    id: string,
+  ): Promise<{ schedule: StoredSchedule; now: Date } | null> {
     const [row] = await db.query(LOCK_SCHEDULE_SQL, [this.now(), id]);
     return row ? { schedule: toStoredSchedule(row), now: new Date(row.now) } : null;
   }
 
-  async update(db: RunlaneDatabase, write: Omit<ScheduleWrite, 'taskId'> & { nextFireAt: Date | null }): Promise<StoredSchedule> {
+  async update(
+    db: RunlaneDatabase,
+    write: Omit<ScheduleWrite, 'taskId'> & { nextFireAt: Date | null },
+  ): Promise<StoredSchedule> {
     const [row] = await db.query(UPDATE_SCHEDULE_SQL, [
       this.now(),
       write.id,
@@ -132,7 +149,12 @@ export class ScheduleStore {
     return toStoredSchedule(row);
   }
 
-  async setPaused(db: RunlaneDatabase, id: string, paused: boolean, nextFireAt: Date | null): Promise<StoredSchedule> {
+  async setPaused(
+    db: RunlaneDatabase,
+    id: string,
+    paused: boolean,
+    nextFireAt: Date | null,
+  ): Promise<StoredSchedule> {
     const [row] = await db.query(SET_PAUSED_SQL, [this.now(), id, paused, nextFireAt]);
     return toStoredSchedule(row);
   }
@@ -180,7 +202,8 @@ export function toStoredSchedule(row: Record<string, any>): StoredSchedule {
     paused: row.paused,
     nextFireAt: toDate(row.next_fire_at),
     lastFireAt: toDate(row.last_fire_at),
-    lastRunId: row.last_run_id === null || row.last_run_id === undefined ? null : String(row.last_run_id),
+    lastRunId:
+      row.last_run_id === null || row.last_run_id === undefined ? null : String(row.last_run_id),
     lastCoalesced: Number(row.last_coalesced),
     coalescedTotal: Number(row.coalesced_total),
     createdAt: toDate(row.created_at)!,

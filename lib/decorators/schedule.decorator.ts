@@ -15,7 +15,12 @@ export const Schedule =
   (options: ScheduleOptions<any>): MethodDecorator =>
   (_target, _key, descriptor) => {
     // Decorators apply bottom-up; prepending keeps the schedules in source order.
-    const declared: ScheduleOptions[] = Reflect.getMetadata(RUNLANE_SCHEDULE_METADATA, descriptor.value as object) ?? [];
-    Reflect.defineMetadata(RUNLANE_SCHEDULE_METADATA, [options, ...declared], descriptor.value as object);
+    const declared: ScheduleOptions[] =
+      Reflect.getMetadata(RUNLANE_SCHEDULE_METADATA, descriptor.value as object) ?? [];
+    Reflect.defineMetadata(
+      RUNLANE_SCHEDULE_METADATA,
+      [options, ...declared],
+      descriptor.value as object,
+    );
     return descriptor;
   };
