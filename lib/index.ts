@@ -4,6 +4,18 @@ export type { RunlaneTriggerOptions, RunlaneTriggerBatchOptions } from './runlan
 export type { RunlaneModuleOptions } from './interfaces/runlane-module-options.interface.js';
 export type { RunlaneModuleExtras } from './runlane.module-definition.js';
 export { Task } from './decorators/task.decorator.js';
+export { Schedule } from './decorators/schedule.decorator.js';
+export type {
+  CreateScheduleInput,
+  CronScheduleOptions,
+  IntervalScheduleOptions,
+  OneTimeScheduleOptions,
+  RunlaneSchedule,
+  ScheduleKind,
+  ScheduleOptions,
+  UpdateScheduleInput,
+} from './core/schedule.types.js';
+export type { ReconcileResult } from './core/schedule-manager.js';
 export { defineTask, task } from './core/task.types.js';
 export type {
   BackoffOptions,
@@ -57,7 +69,12 @@ export type { RunlaneLogger } from './core/logger.js';
 export { databaseClock, ManualClock, type RunlaneClock } from './core/clock.js';
 export { resolveTask, type RegisteredTask } from './core/task-registry.js';
 export {
+  DuplicateScheduleError,
   DuplicateTaskError,
+  InvalidScheduleError,
+  ScheduleAlreadyExistsError,
+  ScheduleDeclaredInCodeError,
+  ScheduleNotFoundError,
   InvalidOptionError,
   InvalidRunIdError,
   LeaseLostError,

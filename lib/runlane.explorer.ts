@@ -26,12 +26,17 @@ export class RunlaneExplorer {
       const prototype = Object.getPrototypeOf(instance);
       for (const method of this.scanner.getAllMethodNames(prototype)) {
         const options = this.accessor.getTaskOptions(prototype[method]);
-        if (!options) continue;
+        const schedules = this.accessor.getSchedules(prototype[method]);
         const declaredAt = `${metatype.name}.${method}`;
+        if (!options) {
+          if (schedules.length > 0) throw new InvalidOptionError(messages.scheduleWithoutTask(declaredAt));
+          continue;
+        }
         if (!wrapper.isDependencyTreeStatic()) {
           throw new InvalidOptionError(messages.requestScopedTask(String(options.id), metatype.name));
         }
-        tasks.push(resolveTask(options, (payload, context) => instance[method](payload, context), declaredAt, defaults));
+        const withSchedules = schedules.length > 0 ? { ...options, schedule: [...[options.schedule ?? []].flat(), ...schedules] } : options;
+        tasks.push(resolveTask(withSchedules, (payload, context) => instance[method](payload, context), declaredAt, defaults));
       }
     }
     for (const [index, definition] of (this.options.tasks ?? []).entries()) {

@@ -64,8 +64,12 @@ export class RunlaneModule
     });
     await this.engine.assertTables();
     await this.engine.configureQueues(this.options.queues);
+    const schedules = await this.engine.reconcileSchedules();
     this.service.attach(this.engine);
     this.logger.log(`Registered ${tasks.length} task(s): ${tasks.map((task) => task.id).join(', ') || 'none'}`);
+    if (schedules.created.length + schedules.updated.length > 0) {
+      this.logger.log(`Schedules: ${schedules.created.length} created, ${schedules.updated.length} updated`);
+    }
   }
 
   async onApplicationBootstrap(): Promise<void> {

@@ -16,6 +16,7 @@ import type {
   TriggerOptions,
   TriggerRunResult,
 } from './core/runlane-engine.js';
+import type { CreateScheduleInput, RunlaneSchedule, UpdateScheduleInput } from './core/schedule.types.js';
 import type { TaskLike } from './core/task.types.js';
 import type { WorkerHandle, WorkerOptions } from './core/worker.js';
 import { entityManagerDatabase } from './typeorm-database.js';
@@ -144,5 +145,46 @@ export class RunlaneService {
 
   getRunEvents(runId: string): Promise<RunEvent[]> {
     return this.engine.getRunEvents(runId);
+  }
+
+  /**
+   * Creates a schedule at run time, for example one per customer. Validates the timing and
+   * the payload (against the task's schema) before storing anything.
+   *
+   * @example
+   * await runlane.createSchedule({ id: `reports.${customerId}`, taskId: 'reports.build', cron: '0 6 * * 1', timeZone, payload: { customerId } })
+   */
+  createSchedule<TPayload = unknown>(input: CreateScheduleInput<TPayload>): Promise<RunlaneSchedule<TPayload>> {
+    return this.engine.createSchedule(input);
+  }
+
+  /** Changes a runtime schedule's timing or payload; a changed timing recomputes the next fire time. */
+  updateSchedule<TPayload = unknown>(id: string, changes: UpdateScheduleInput<TPayload>): Promise<RunlaneSchedule<TPayload>> {
+    return this.engine.updateSchedule(id, changes);
+  }
+
+  /** Deletes a runtime schedule; the runs it created are kept. Code schedules are removed in code. */
+  deleteSchedule(id: string): Promise<void> {
+    return this.engine.deleteSchedule(id);
+  }
+
+  /** Stops a schedule (code or runtime) from firing until it is resumed. */
+  pauseSchedule(id: string): Promise<RunlaneSchedule> {
+    return this.engine.pauseSchedule(id);
+  }
+
+  /** Resumes a paused schedule from now on; fire times that passed while paused are not made up. */
+  resumeSchedule(id: string): Promise<RunlaneSchedule> {
+    return this.engine.resumeSchedule(id);
+  }
+
+  /** One schedule with its next and last fire times. */
+  getSchedule<TPayload = unknown>(id: string): Promise<RunlaneSchedule<TPayload>> {
+    return this.engine.getSchedule(id);
+  }
+
+  /** Every schedule, code and runtime, enabled or not, with next and last fire times. */
+  listSchedules(filter: { taskId?: string } = {}): Promise<RunlaneSchedule[]> {
+    return this.engine.listSchedules(filter);
   }
 }

@@ -34,6 +34,7 @@ describe('leases', () => {
       'claimed',
       'lease_expired',
       'retry_scheduled',
+      'resumed',
       'claimed',
       'completed',
     ]);
@@ -85,6 +86,7 @@ describe('leases', () => {
       'claimed',
       'lease_expired',
       'retry_scheduled',
+      'resumed',
       'claimed',
       'completed',
       'lease_lost',

@@ -161,6 +161,59 @@ export class LeaseLostError extends RunlaneError {
   }
 }
 
+/**
+ * A schedule's options are invalid (timing, time zone, payload...); raised at boot or by
+ * the schedules API. Nothing was stored. `issues` lists payload problems, if any.
+ */
+export class InvalidScheduleError extends RunlaneError {
+  constructor(
+    readonly taskId: string | null,
+    readonly scheduleId: string,
+    detail: string,
+    readonly issues: PayloadIssue[] = [],
+    options?: { cause?: unknown },
+  ) {
+    super('RUNLANE_INVALID_SCHEDULE', messages.invalidSchedule(taskId, scheduleId, detail), options);
+  }
+}
+
+/** Two declared schedules share one id. */
+export class DuplicateScheduleError extends RunlaneError {
+  constructor(
+    readonly scheduleId: string,
+    where: string[],
+  ) {
+    super('RUNLANE_DUPLICATE_SCHEDULE', messages.duplicateSchedule(scheduleId, where));
+  }
+}
+
+/** A schedule with this id exists already. */
+export class ScheduleAlreadyExistsError extends RunlaneError {
+  constructor(
+    readonly scheduleId: string,
+    message: string,
+  ) {
+    super('RUNLANE_SCHEDULE_EXISTS', message);
+  }
+}
+
+/** No schedule with this id exists. */
+export class ScheduleNotFoundError extends RunlaneError {
+  constructor(readonly scheduleId: string) {
+    super('RUNLANE_SCHEDULE_NOT_FOUND', messages.scheduleNotFound(scheduleId));
+  }
+}
+
+/** The schedules API was asked to update or delete a schedule that code declares. */
+export class ScheduleDeclaredInCodeError extends RunlaneError {
+  constructor(
+    readonly scheduleId: string,
+    operation: 'update' | 'delete',
+  ) {
+    super('RUNLANE_SCHEDULE_DECLARED_IN_CODE', messages.scheduleDeclaredInCode(scheduleId, operation === 'update' ? 'change' : 'remove'));
+  }
+}
+
 export function errorText(error: unknown): string {
   if (error instanceof Error) return error.message;
   return String(error);

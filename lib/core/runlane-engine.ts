@@ -10,6 +10,10 @@ import { preparePayload } from './payload.js';
 import { RUN_STATUSES, TERMINAL_STATUSES, type Run, type RunEvent, type RunSource, type RunStatus } from './run.types.js';
 import { assertRunId, RunStore, type DeliveryWrites, type QueueState } from './run-store.js';
 import { TABLES_PRESENT_SQL } from './run-store.sql.js';
+import { ScheduleManager, type ReconcileResult } from './schedule-manager.js';
+import { ScheduleMaterializer } from './schedule-materializer.js';
+import { ScheduleStore } from './schedule-store.js';
+import type { CreateScheduleInput, RunlaneSchedule, UpdateScheduleInput } from './schedule.types.js';
 import { messages } from './runlane.messages.js';
 import { assertName, TaskRegistry, type RegisteredTask } from './task-registry.js';
 import type { TaskLike } from './task.types.js';
@@ -89,6 +93,10 @@ export interface TickResult {
   leasesRecovered: number;
   /** Waiting runs (released, retrying, delayed) whose time came and got a delivery request. */
   runsResumed: number;
+  /** Runs created for due schedule occurrences. */
+  schedulesMaterialized: number;
+  /** Missed schedule fire times coalesced into the latest due one. */
+  scheduleFireTimesCoalesced: number;
 }
 
 /** What `cancel()` did. */
@@ -152,6 +160,8 @@ export class RunlaneEngine {
   private readonly delivery: DeliveryWrites = { outbox: false, notifyChannel: null };
   private queueLimits = new Map<string, number>();
   private claimRotation = 0;
+  private readonly schedules: ScheduleManager;
+  private readonly scheduleMaterializer: ScheduleMaterializer;
 
   constructor(private readonly options: RunlaneEngineOptions) {
     this.clock = options.clock ?? databaseClock;
@@ -168,6 +178,11 @@ export class RunlaneEngine {
       : Math.max(1, Math.floor(this.leaseMs / 3));
     this.recoveryBatchSize = options.recoveryBatchSize ?? 500;
     this.inline = this.executorFor(this.workerId, this.leaseMs, this.heartbeatMs);
+    const scheduleStore = new ScheduleStore(options.database, this.clock);
+    this.schedules = new ScheduleManager(options.database, scheduleStore, this.registry, this.payloadSizeLimit, this.logger);
+    this.scheduleMaterializer = new ScheduleMaterializer(
+      options.database, scheduleStore, this.store, this.registry, () => this.delivery, this.logger,
+    );
   }
 
   /** Fails with a message saying how to create Runlane's tables when any is missing. */
@@ -273,9 +288,15 @@ export class RunlaneEngine {
 
   /** The timekeeper's duties; safe to run in any number of processes at once. */
   async tick(): Promise<TickResult> {
+    const schedules = await this.scheduleMaterializer.materialize();
     const leasesRecovered = await this.recoverLeases();
     const runsResumed = await this.drain((limit) => this.store.resumeDue(limit, this.delivery));
-    return { leasesRecovered, runsResumed };
+    return {
+      leasesRecovered,
+      runsResumed,
+      schedulesMaterialized: schedules.materialized,
+      scheduleFireTimesCoalesced: schedules.coalesced,
+    };
   }
 
   /**
@@ -390,6 +411,49 @@ export class RunlaneEngine {
       await this.store.setQueueConcurrency(queue, options?.concurrency ?? null);
     }
     await this.refreshQueueLimits();
+  }
+
+  /**
+   * Checks and stores the schedules the registered tasks declare: new ones are created,
+   * changed ones updated (a changed timing recomputes the next fire time), and code
+   * schedules of these tasks that are no longer declared are disabled. Fails, storing
+   * nothing, on an invalid schedule. `RunlaneModule` calls it at boot.
+   */
+  reconcileSchedules(): Promise<ReconcileResult> {
+    return this.schedules.reconcile();
+  }
+
+  /** Creates a runtime schedule (origin `'api'`) for a registered task. */
+  createSchedule<TPayload = unknown>(input: CreateScheduleInput<TPayload>): Promise<RunlaneSchedule<TPayload>> {
+    return this.schedules.create(input) as Promise<RunlaneSchedule<TPayload>>;
+  }
+
+  /** Changes a runtime schedule's timing or payload; a changed timing recomputes the next fire time. */
+  updateSchedule<TPayload = unknown>(id: string, changes: UpdateScheduleInput<TPayload>): Promise<RunlaneSchedule<TPayload>> {
+    return this.schedules.update(id, changes) as Promise<RunlaneSchedule<TPayload>>;
+  }
+
+  /** Deletes a runtime schedule; the runs it created are kept. */
+  deleteSchedule(id: string): Promise<void> {
+    return this.schedules.delete(id);
+  }
+
+  pauseSchedule(id: string): Promise<RunlaneSchedule> {
+    return this.schedules.pause(id);
+  }
+
+  /** Resumes from now on; fire times that passed while paused are not made up. */
+  resumeSchedule(id: string): Promise<RunlaneSchedule> {
+    return this.schedules.resume(id);
+  }
+
+  getSchedule<TPayload = unknown>(id: string): Promise<RunlaneSchedule<TPayload>> {
+    return this.schedules.get(id) as Promise<RunlaneSchedule<TPayload>>;
+  }
+
+  /** Every schedule (code and runtime, enabled or not) with its next and last fire times, by id. */
+  listSchedules(filter: { taskId?: string } = {}): Promise<RunlaneSchedule[]> {
+    return this.schedules.list(filter);
   }
 
   getRun(runId: string): Promise<Run> {

@@ -3,6 +3,7 @@ import { DuplicateTaskError, InvalidOptionError, UnknownTaskError } from './erro
 import { isPayloadSchema } from './payload.js';
 import { resolveRetryPolicy, type RetryPolicy } from './retry-policy.js';
 import { messages } from './runlane.messages.js';
+import type { ScheduleOptions } from './schedule.types.js';
 import type {
   PayloadSchema,
   ReleasePolicyOptions,
@@ -27,6 +28,8 @@ export interface RegisteredTask {
   handler: TaskHandler;
   /** Where the task was declared, for error messages (e.g. `EmailTasks.sendWelcome`). */
   declaredAt: string;
+  /** Schedules declared in code; checked and stored by boot reconciliation. */
+  schedules?: ScheduleOptions[];
 }
 
 /** Engine-wide defaults a task's own options override. */
@@ -94,6 +97,7 @@ export function resolveTask(
     timeoutMs,
     handler,
     declaredAt,
+    schedules: options.schedule === undefined ? [] : ([] as ScheduleOptions[]).concat(options.schedule as ScheduleOptions | ScheduleOptions[]),
   };
 }
 

@@ -1,6 +1,7 @@
 import type { StandardSchemaV1 } from '@standard-schema/spec';
 import type { Duration } from './duration.js';
 import type { RunlaneLogger } from './logger.js';
+import type { ScheduleOptions } from './schedule.types.js';
 
 /** A class-validator DTO class. */
 export type ClassSchema<T = object> = new (...args: any[]) => T;
@@ -61,6 +62,11 @@ export interface TaskOptions<S extends PayloadSchema | undefined = PayloadSchema
   release?: ReleasePolicyOptions;
   /** Per-attempt time limit: `context.signal` aborts and the attempt counts as failed. Default: none. */
   timeout?: Duration;
+  /**
+   * One schedule or several that create runs of this task: cron, interval (`every`) or
+   * one-time (`at`). Each payload is validated against `schema` at boot.
+   */
+  schedule?: ScheduleOptions<PayloadInput<S>> | ScheduleOptions<PayloadInput<S>>[];
 }
 
 /** Data handed to the next attempt of a released run. */

@@ -37,6 +37,9 @@ export class RunlaneScheduleEntity {
   @Column({ name: 'last_run_id', type: 'bigint', nullable: true })
   lastRunId!: string | null;
 
+  @Column({ name: 'last_coalesced', type: 'integer', default: 0 })
+  lastCoalesced!: number;
+
   @Column({ name: 'coalesced_total', type: 'integer', default: 0 })
   coalescedTotal!: number;
 

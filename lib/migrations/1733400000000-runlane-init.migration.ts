@@ -87,6 +87,7 @@ export class RunlaneInit1733400000000 implements MigrationInterface {
         next_fire_at timestamptz,
         last_fire_at timestamptz,
         last_run_id bigint,
+        last_coalesced integer NOT NULL DEFAULT 0,
         coalesced_total integer NOT NULL DEFAULT 0,
         created_at timestamptz NOT NULL,
         updated_at timestamptz NOT NULL
