@@ -4,6 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import { RunlaneService, type Run } from '../lib/index.js';
 import { AppModule } from './app.module.js';
 import { usingPglite } from './database.js';
+import { pollReport } from './tasks/report.tasks.js';
 import { sendWelcomeEmail } from './tasks/welcome-email.task.js';
 
 /**
@@ -27,6 +28,9 @@ async function main() {
   const events = await runlane.getRunEvents(run.id);
   logger.log(`Run ${done.id} ${done.status} after ${done.attempts} attempt(s): ${JSON.stringify(done.result)}`);
   logger.log(`History: ${events.map((event) => event.type).join(' -> ')}`);
+
+  const report = await runlane.trigger(pollReport, { reportId: 'rep_42' });
+  logger.log(`Triggered polling run ${report.run.id} (${report.run.taskId}): it releases itself until the report is ready`);
 
   if (once) {
     await app.close();

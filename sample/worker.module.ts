@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { ScheduleModule } from '@nestjs/schedule';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { RunlaneModule } from '../lib/index.js';
 import { TasksModule } from './app.module.js';
@@ -8,7 +9,8 @@ import { databaseOptions } from './database.js';
 @Module({
   imports: [
     TypeOrmModule.forRoot(databaseOptions()),
-    RunlaneModule.forRoot({ worker: { enabled: true, concurrency: 10 } }),
+    ScheduleModule.forRoot(),
+    RunlaneModule.forRoot({ worker: { enabled: true, concurrency: 10 }, tick: { interval: '1s' } }),
     TasksModule,
   ],
 })

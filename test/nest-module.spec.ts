@@ -95,6 +95,31 @@ describe('RunlaneModule', () => {
     app = undefined;
   });
 
+  it('forRoot({ tick }) drives tick() on an interval registered with @nestjs/schedule', async () => {
+    const { ScheduleModule, SchedulerRegistry } = await import('@nestjs/schedule');
+    const waiting = task({
+      id: 'tick.waiting',
+      queue: 'tick-queue',
+      run: (_p: unknown, context: TaskContext) => (context.releases === 0 ? context.release(100) : 'done'),
+    });
+    app = await Test.createTestingModule({
+      imports: [
+        typeorm(),
+        ScheduleModule.forRoot(),
+        RunlaneModule.forRoot({ tasks: [waiting], tick: { interval: 50 } }),
+      ],
+    }).compile();
+    await app.init();
+    expect(app.get(SchedulerRegistry).getIntervals()).toContain('runlane.tick');
+    const runlane = app.get(RunlaneService);
+    const { run } = await runlane.trigger(waiting, {});
+    await runlane.executeNext({ queues: ['tick-queue'] });
+    // Nobody calls tick(): the interval resumes the released run when its time comes.
+    await waitFor(async () => (await runlane.getRunEvents(run.id)).some((event) => event.type === 'resumed'), 'resumed by the ticker');
+    await app.close();
+    app = undefined;
+  });
+
   it('forRootAsync accepts useFactory with inject, useClass and useExisting', async () => {
     @Injectable()
     class Settings {
