@@ -116,8 +116,8 @@ export class TablesMissingError extends RunlaneError {
 /** PostgreSQL could not be reached. Nothing was half-written; the call can be retried. */
 export class StorageUnavailableError extends RunlaneError {
   readonly retryable = true;
-  constructor(operation: string, cause: unknown) {
-    super('RUNLANE_STORAGE_UNAVAILABLE', messages.storageUnavailable(operation, errorText(cause)), {
+  constructor(cause: unknown) {
+    super('RUNLANE_STORAGE_UNAVAILABLE', messages.storageUnavailable(errorText(cause)), {
       cause,
     });
   }
@@ -217,4 +217,32 @@ export class ScheduleDeclaredInCodeError extends RunlaneError {
 export function errorText(error: unknown): string {
   if (error instanceof Error) return error.message;
   return String(error);
+}
+
+const TRANSIENT_SQLSTATES = new Set(['57P01', '57P02', '57P03', '53300', '40001', '40P01']);
+const TRANSIENT_NODE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
+const TRANSIENT_MESSAGES = [
+  /Connection terminated/i,
+  /timeout exceeded when trying to connect/i,
+  /Client has encountered a connection error/i,
+  /Connection is not established/i,
+  /the database system is (starting up|shutting down)/i,
+  /terminating connection/i,
+];
+
+/**
+ * Whether an error from PostgreSQL or its driver means "could not reach the database
+ * right now" (connection refused or lost, server restarting, serialization conflict)
+ * rather than a problem with the statement. Such operations may be retried.
+ */
+export function isTransientStorageError(error: unknown): boolean {
+  if (error instanceof StorageUnavailableError) return true;
+  if (typeof error !== 'object' || error === null) return false;
+  const { code, message } = error as { code?: unknown; message?: unknown };
+  if (typeof code === 'string' && (code.startsWith('08') || TRANSIENT_SQLSTATES.has(code) || TRANSIENT_NODE_CODES.has(code))) {
+    return true;
+  }
+  const cause = (error as { cause?: unknown }).cause;
+  if (cause && cause !== error && isTransientStorageError(cause)) return true;
+  return typeof message === 'string' && TRANSIENT_MESSAGES.some((pattern) => pattern.test(message));
 }

@@ -4,6 +4,7 @@ import { parseDuration } from './duration.js';
 import {
   errorText,
   InvalidOptionError,
+  isTransientStorageError,
   NonRetryableError,
   TaskTimeoutError,
   WorkerStoppedError,
@@ -55,7 +56,7 @@ export class Executor {
     const task = this.registry.get(run.taskId);
     const settled = await this.runTask(task, attempt);
     const outcome = this.decide(task, run, settled);
-    const recorded = await this.store.recordOutcome(outcome.write);
+    const recorded = await this.record(attempt, outcome.write);
     if (!recorded.recorded) {
       this.logger.warn(`Run ${run.id} (${run.taskId}) attempt ${run.attempts}: lease lost; outcome discarded`);
       return this.result(run, 'lease_lost', null, outcome.error);
@@ -64,6 +65,25 @@ export class Executor {
     const final: AttemptOutcome = status === 'cancelled' ? 'cancelled' : outcome.outcome;
     this.log(run, final, outcome);
     return this.result(run, final, status, outcome.error, final === 'completed' ? outcome.value : undefined);
+  }
+
+  /**
+   * Writes an outcome. While the database is unreachable, keeps trying with backoff for as
+   * long as the lease could still be valid; after that the lease expires and the run is
+   * recovered by the normal lease rules.
+   */
+  private async record(attempt: ActiveAttempt, write: OutcomeInput) {
+    let delay = 100;
+    for (;;) {
+      try {
+        return await this.store.recordOutcome(write);
+      } catch (error) {
+        if (!isTransientStorageError(error) || Date.now() + delay > attempt.leaseValidUntil) throw error;
+        this.logger.warn(`Run ${write.runId} attempt ${write.attempt}: database unreachable, retrying the outcome in ${delay}ms`);
+        await new Promise((resolve) => setTimeout(resolve, delay));
+        delay = Math.min(delay * 2, 5_000);
+      }
+    }
   }
 
   private async runTask(

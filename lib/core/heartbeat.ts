@@ -51,6 +51,7 @@ export class Heartbeat {
   private async extend(): Promise<void> {
     const inFlight = [...this.attempts.values()];
     if (inFlight.length === 0) return;
+    const startedAt = Date.now();
     let held: Map<string, { cancelRequested: boolean }>;
     try {
       held = await this.store.heartbeat(
@@ -65,7 +66,10 @@ export class Heartbeat {
       if (this.attempts.get(attempt.runId) !== attempt) continue;
       const state = held.get(attempt.runId);
       if (!state) attempt.abort(new LeaseLostError(attempt.runId, attempt.attempt));
-      else if (state.cancelRequested) attempt.abort(new RunCancelledError(attempt.runId));
+      else {
+        attempt.leaseValidUntil = startedAt + this.leaseMs;
+        if (state.cancelRequested) attempt.abort(new RunCancelledError(attempt.runId));
+      }
     }
   }
 }

@@ -1,6 +1,6 @@
 import { ActiveAttempt } from './active-attempt.js';
 import { databaseClock, type RunlaneClock } from './clock.js';
-import type { RunlaneDatabase } from './database.js';
+import { guardDatabase, type RunlaneDatabase } from './database.js';
 import { parseDuration, type Duration } from './duration.js';
 import { InvalidOptionError, RunStateError, TablesMissingError } from './errors.js';
 import { Executor, type AttemptResult } from './executor.js';
@@ -163,11 +163,14 @@ export class RunlaneEngine {
   private readonly schedules: ScheduleManager;
   private readonly scheduleMaterializer: ScheduleMaterializer;
 
+  private readonly database: RunlaneDatabase;
+
   constructor(private readonly options: RunlaneEngineOptions) {
+    this.database = guardDatabase(options.database);
     this.clock = options.clock ?? databaseClock;
     this.logger = options.logger ?? silentLogger;
     this.registry = new TaskRegistry(options.tasks);
-    this.store = new RunStore(options.database, this.clock);
+    this.store = new RunStore(this.database, this.clock);
     this.payloadSizeLimit = options.payloadSizeLimit ?? 1024 * 1024;
     if (!Number.isInteger(this.payloadSizeLimit) || this.payloadSizeLimit <= 0) {
       throw new InvalidOptionError(messages.invalidOption('Runlane option "payloadSizeLimit"', 'must be a positive integer of bytes'));
@@ -178,16 +181,16 @@ export class RunlaneEngine {
       : Math.max(1, Math.floor(this.leaseMs / 3));
     this.recoveryBatchSize = options.recoveryBatchSize ?? 500;
     this.inline = this.executorFor(this.workerId, this.leaseMs, this.heartbeatMs);
-    const scheduleStore = new ScheduleStore(options.database, this.clock);
-    this.schedules = new ScheduleManager(options.database, scheduleStore, this.registry, this.payloadSizeLimit, this.logger);
+    const scheduleStore = new ScheduleStore(this.database, this.clock);
+    this.schedules = new ScheduleManager(this.database, scheduleStore, this.registry, this.payloadSizeLimit, this.logger);
     this.scheduleMaterializer = new ScheduleMaterializer(
-      options.database, scheduleStore, this.store, this.registry, () => this.delivery, this.logger,
+      this.database, scheduleStore, this.store, this.registry, () => this.delivery, this.logger,
     );
   }
 
   /** Fails with a message saying how to create Runlane's tables when any is missing. */
   async assertTables(): Promise<void> {
-    const rows = await this.options.database.query<{ name: string }>(TABLES_PRESENT_SQL, [RUNLANE_TABLES]);
+    const rows = await this.database.query<{ name: string }>(TABLES_PRESENT_SQL, [RUNLANE_TABLES]);
     const present = new Set(rows.map((row) => row.name));
     const missing = RUNLANE_TABLES.filter((table) => !present.has(table));
     if (missing.length > 0) throw new TablesMissingError(missing);
@@ -223,7 +226,7 @@ export class RunlaneEngine {
     const runs = await this.store.insertRuns(
       { ...placement, taskId: registered.id, source: { type: 'trigger' }, payloads: json, idempotencyKeys: null },
       this.delivery,
-      options.database,
+      options.database && guardDatabase(options.database),
     );
     return { runs: runs as Run<TPayload, TResult>[], dispatch: this.dispatchStatus(runs.length > 0) };
   }
@@ -273,6 +276,7 @@ export class RunlaneEngine {
           await this.refreshQueueLimits();
         },
         maintenanceIntervalMs: Math.max(1000, Math.min(leaseMs, 60_000)),
+        leaseMs,
         logger: this.logger,
       },
       concurrency,
@@ -523,7 +527,7 @@ export class RunlaneEngine {
           })
         : await this.claimFrom(pick.queues, 1, this.workerId, this.leaseMs);
     if (!run) return null;
-    const attempt = new ActiveAttempt(run);
+    const attempt = new ActiveAttempt(run, this.leaseMs);
     this.inline.heartbeat.track(attempt);
     try {
       return await this.inline.executor.execute(attempt);
@@ -546,7 +550,7 @@ export class RunlaneEngine {
     const placement = this.placement(registered, options);
     const json = await preparePayload(registered.id, registered.schema, payload, this.payloadSizeLimit);
     const input = { ...placement, taskId: registered.id, source, payloads: [json], idempotencyKeys: key === undefined ? null : [key] };
-    const db = options.database;
+    const db = options.database && guardDatabase(options.database);
     const [run] = await this.store.insertRuns(input, this.delivery, db);
     if (run) return { run: run as Run<TPayload, TResult>, deduplicated: false, dispatch: this.dispatchStatus(true) };
     const [existing] = await this.store.findByIdempotencyKeys(registered.id, [key!], db);

@@ -36,8 +36,8 @@ export const messages = {
   leaseExpired: (runId: string, attempt: number) =>
     `The lease of run ${runId} (attempt ${attempt}) expired before the attempt recorded an outcome.`,
   workerStopped: () => 'The worker stopped before the attempt finished.',
-  storageUnavailable: (operation: string, cause: string) =>
-    `Runlane could not reach PostgreSQL during ${operation}: ${cause}. The operation can be retried.`,
+  storageUnavailable: (cause: string) =>
+    `Runlane could not reach PostgreSQL (${cause}); nothing was written unless the connection was lost while committing. The call can be retried (with an idempotency key, safely).`,
   invalidSchedule: (taskId: string | null, scheduleId: string, detail: string) =>
     `${taskId === null ? 'Runlane ' : `Runlane task "${taskId}", `}schedule ${JSON.stringify(scheduleId)}: ${detail}.`,
   scheduleTimingMissing: () => 'needs one of "cron", "every" or "at"',

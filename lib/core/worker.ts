@@ -41,6 +41,7 @@ export interface WorkerDeps {
   /** Periodic maintenance that any worker may do (lease recovery). */
   maintain(): Promise<void>;
   maintenanceIntervalMs: number;
+  leaseMs: number;
   logger: RunlaneLogger;
   /** Subscribes to wakeups; the callback nudges the worker to claim now. Returns an unsubscribe. */
   subscribe?(wake: () => void): Promise<() => Promise<void>>;
@@ -133,7 +134,7 @@ export class Worker implements WorkerHandle {
   }
 
   private startAttempt(run: Run): void {
-    const attempt = new ActiveAttempt(run);
+    const attempt = new ActiveAttempt(run, this.deps.leaseMs);
     this.deps.heartbeat.track(attempt);
     const settled = this.deps.executor
       .execute(attempt)
