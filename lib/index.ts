@@ -83,6 +83,7 @@ export {
   PayloadTooLargeError,
   PayloadValidationError,
   RunlaneError,
+  RunCancelledError,
   RunNotFoundError,
   RunStateError,
   StorageUnavailableError,

@@ -151,6 +151,13 @@ export class WorkerStoppedError extends RunlaneError {
   }
 }
 
+/** The abort reason given to `context.signal` when an operator cancels a running attempt. */
+export class RunCancelledError extends RunlaneError {
+  constructor(readonly runId: string) {
+    super('RUNLANE_RUN_CANCELLED', messages.runCancelled(runId));
+  }
+}
+
 /** The abort reason given to `context.signal` when the worker no longer holds the run's lease. */
 export class LeaseLostError extends RunlaneError {
   constructor(

@@ -6,10 +6,10 @@ import {
   InvalidOptionError,
   isTransientStorageError,
   NonRetryableError,
+  RunCancelledError,
   TaskTimeoutError,
   WorkerStoppedError,
 } from './errors.js';
-import { RunCancelledError } from './heartbeat.js';
 import type { RunlaneLogger } from './logger.js';
 import { decodePayload, toJson } from './payload.js';
 import { backoffDelay, isRetryable } from './retry-policy.js';

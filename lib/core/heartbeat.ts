@@ -1,14 +1,7 @@
 import type { ActiveAttempt } from './active-attempt.js';
-import { LeaseLostError, RunlaneError } from './errors.js';
+import { LeaseLostError, RunCancelledError } from './errors.js';
 import type { RunlaneLogger } from './logger.js';
 import type { RunStore } from './run-store.js';
-
-/** The abort reason when an operator cancels a running attempt. */
-export class RunCancelledError extends RunlaneError {
-  constructor(readonly runId: string) {
-    super('RUNLANE_RUN_CANCELLED', `Run ${runId} was cancelled while its attempt was running.`);
-  }
-}
 
 /**
  * Extends the leases of every attempt in flight with one statement per interval, and

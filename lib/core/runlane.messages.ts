@@ -35,6 +35,7 @@ export const messages = {
     `Runlane task "${taskId}" returned a value that is not JSON-serializable: ${detail}`,
   leaseExpired: (runId: string, attempt: number) =>
     `The lease of run ${runId} (attempt ${attempt}) expired before the attempt recorded an outcome.`,
+  runCancelled: (runId: string) => `Run ${runId} was cancelled while its attempt was running.`,
   workerStopped: () => 'The worker stopped before the attempt finished.',
   storageUnavailable: (cause: string) =>
     `Runlane could not reach PostgreSQL (${cause}); nothing was written unless the connection was lost while committing. The call can be retried (with an idempotency key, safely).`,
