@@ -1,0 +1,149 @@
+import { task } from '../../lib/core/task.types.js';
+import { StorageUnavailableError } from '../../lib/core/errors.js';
+import { createEngine } from '../support/engine.js';
+import { restartPostgres, stopPostgresFor } from '../support/services.js';
+import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
+import { waitFor } from '../support/wait-for.js';
+import { JOURNAL_DDL, startWorkerProcess, type WorkerProcess } from '../support/worker-process.js';
+
+const RUNS = 2000;
+const chaosTask = task({ id: 'proc.chaos', retry: { maxAttempts: 50 }, run: () => undefined });
+
+interface Slot {
+  id: string;
+  current: WorkerProcess | undefined;
+  killed: WorkerProcess[];
+  generation: number;
+}
+
+/**
+ * Three worker processes drain 2,000 runs while workers are SIGKILLed at random and
+ * restarted as a supervisor would, PostgreSQL restarts once and stops for 6 seconds
+ * once. Afterwards every run must be terminal, completed exactly once, and every
+ * repeated execution must be an attempt of its own that a kill or a lost lease ended.
+ */
+describe('chaos: kills and database outages', () => {
+  let db: TestDatabase;
+  const figures = { runs: RUNS, kills: 0, restarts: 0, outages: 0, triggerRetries: 0 };
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    await db.query(JOURNAL_DDL);
+  });
+  afterAll(async () => {
+    await db.drop();
+  });
+
+  it('no run lost, duplicated or stuck; no worker died but those killed', async () => {
+    const engine = createEngine(db, [chaosTask]);
+    const slots: Slot[] = ['w1', 'w2', 'w3'].map((id) => ({ id, current: undefined, killed: [], generation: 0 }));
+    const start = async (slot: Slot) => {
+      slot.generation += 1;
+      slot.current = await startWorkerProcess({
+        DATABASE_URL: db.url,
+        WORKER_ID: `${slot.id}.${slot.generation}`,
+        CONCURRENCY: '10',
+        LEASE: '3s',
+        POLL: '100ms',
+        TICK: '500ms',
+      });
+    };
+    await Promise.all(slots.map(start));
+
+    // Runs arrive over time, also while the database is away: a trigger then fails with a
+    // typed, retryable error, and the producer retries it, as an application would.
+    let triggered = 0;
+    const producer = (async () => {
+      while (triggered < RUNS) {
+        const batch = Array.from({ length: Math.min(50, RUNS - triggered) }, (_, i) => ({ n: triggered + i }));
+        try {
+          await engine.triggerBatch(chaosTask, batch);
+          triggered += batch.length;
+        } catch (error) {
+          if (!(error instanceof StorageUnavailableError)) throw error;
+          figures.triggerRetries += 1;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    })();
+
+    const killer = async (stopAt: number) => {
+      while (Date.now() < stopAt) {
+        await new Promise((resolve) => setTimeout(resolve, 1_500 + Math.random() * 2_000));
+        const slot = slots[Math.floor(Math.random() * slots.length)];
+        const victim = slot.current;
+        if (!victim) continue;
+        slot.current = undefined;
+        slot.killed.push(victim);
+        await victim.kill('SIGKILL');
+        figures.kills += 1;
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        await start(slot);
+      }
+    };
+    const chaosEnds = Date.now() + 30_000;
+    const kills = killer(chaosEnds);
+    await new Promise((resolve) => setTimeout(resolve, 6_000));
+    await restartPostgres();
+    figures.restarts += 1;
+    await new Promise((resolve) => setTimeout(resolve, 6_000));
+    await stopPostgresFor(6_000);
+    figures.outages += 1;
+    await kills;
+    await producer;
+
+    await waitFor(
+      async () => {
+        const [{ open }] = await db.query(
+          `SELECT count(*)::int AS open FROM runlane_runs WHERE status NOT IN ('completed', 'failed', 'cancelled')`,
+        );
+        return open === 0;
+      },
+      'every run terminal',
+      180_000,
+    );
+
+    const [{ total, completed }] = await db.query(
+      `SELECT count(*)::int AS total, count(*) FILTER (WHERE status = 'completed')::int AS completed FROM runlane_runs`,
+    );
+    expect(total).toBe(RUNS);
+    expect(completed).toBe(RUNS);
+    const doubleCompleted = await db.query(
+      `SELECT run_id FROM runlane_run_events WHERE type = 'completed' GROUP BY run_id HAVING count(*) <> 1`,
+    );
+    expect(doubleCompleted).toEqual([]);
+    // Each execution in the journal is an attempt of its own in the run's history...
+    const unmatched = await db.query(
+      `SELECT j.run_id, j.attempt FROM journal j
+       WHERE NOT EXISTS (SELECT 1 FROM runlane_run_events e WHERE e.run_id = j.run_id AND e.type = 'claimed' AND e.attempt = j.attempt)`,
+    );
+    expect(unmatched).toEqual([]);
+    const sameAttemptTwice = await db.query(`SELECT run_id, attempt FROM journal GROUP BY run_id, attempt HAVING count(*) > 1`);
+    expect(sameAttemptTwice).toEqual([]);
+    // ...and every execution that did not complete its run was interrupted by a kill, a
+    // lost lease, an outage or a shutdown, as its events say.
+    const unexplained = await db.query(
+      `SELECT j.run_id, j.attempt FROM journal j
+       WHERE NOT EXISTS (SELECT 1 FROM runlane_run_events e WHERE e.run_id = j.run_id AND e.attempt = j.attempt AND e.type = 'completed')
+         AND NOT EXISTS (SELECT 1 FROM runlane_run_events e WHERE e.run_id = j.run_id AND e.attempt = j.attempt
+                         AND e.type IN ('lease_expired', 'lease_lost', 'attempt_failed', 'worker_shutdown'))`,
+    );
+    expect(unexplained).toEqual([]);
+    const [{ duplicates }] = await db.query(
+      `SELECT coalesce(sum(n - 1), 0)::int AS duplicates FROM (SELECT count(*) AS n FROM journal GROUP BY run_id) x`,
+    );
+    // No delivery request is left behind.
+    const [{ pending }] = await db.query(`SELECT count(*)::int AS pending FROM runlane_outbox`);
+    expect(pending).toBe(0);
+    // No worker process died on its own: the only exits are the kills.
+    for (const slot of slots) {
+      expect(slot.current!.child.exitCode).toBeNull();
+      for (const killed of slot.killed) expect(await killed.exited).toMatchObject({ signal: 'SIGKILL' });
+      expect(slot.current!.output()).not.toMatch(/Unhandled|uncaught/i);
+    }
+    await Promise.all(slots.map((slot) => slot.current!.kill('SIGTERM')));
+    console.log(
+      `chaos figures: ${JSON.stringify({ ...figures, lost: RUNS - completed, duplicatedCompletions: doubleCompleted.length, stuck: 0, repeatedExecutions: duplicates })}`,
+    );
+  });
+});
