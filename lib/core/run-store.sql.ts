@@ -16,6 +16,7 @@ const WAITING = `('queued', 'retrying', 'released')`;
  * their delivery requests — one round trip.
  * Params: now, payloads (jsonb array), idempotency keys (text[] or NULL), task id,
  * queue, priority, max attempts, source, run at, delay ms, write outbox row, notify channel.
+ * Returns each run with `delivery_id`, its delivery request (NULL without an outbox row).
  * Relies on: runlane_runs_idempotency_idx (ON CONFLICT).
  */
 export const TRIGGER_SQL = `
@@ -40,11 +41,16 @@ WITH input AS (
 ), delivery_requests AS (
   INSERT INTO runlane_outbox (run_id, queue, available_at, created_at)
   SELECT id, queue, available_at, created_at FROM inserted WHERE $11::boolean
+  RETURNING id, run_id
 ), notified AS (
   SELECT pg_notify($12::text, $5::text)
   WHERE $12::text IS NOT NULL AND EXISTS (SELECT 1 FROM inserted WHERE available_at <= ${NOW})
 )
-SELECT inserted.* FROM inserted LEFT JOIN (SELECT count(*) FROM notified) n ON true ORDER BY id`;
+SELECT inserted.*, d.id AS delivery_id
+FROM inserted
+LEFT JOIN delivery_requests d ON d.run_id = inserted.id
+LEFT JOIN (SELECT count(*) FROM notified) n ON true
+ORDER BY inserted.id`;
 
 /** The existing run for an idempotency key (the deduplicated path of trigger). */
 export const FIND_BY_IDEMPOTENCY_KEY_SQL = `
