@@ -36,4 +36,13 @@ export const messages = {
   workerStopped: () => 'The worker stopped before the attempt finished.',
   storageUnavailable: (operation: string, cause: string) =>
     `Runlane could not reach PostgreSQL during ${operation}: ${cause}. The operation can be retried.`,
+  deliveryMalformed: (detail: string) =>
+    `Runlane delivery message is malformed: ${detail}. A wakeup is JSON of the form {"runId": "<id>", "deliveryId": "<id>"}; nothing was changed.`,
+  deliveryForged: (runId: string, deliveryId: string) =>
+    `Runlane delivery message names delivery request ${deliveryId} for run ${runId}, but no such delivery request was issued for that run; nothing was changed.`,
+  transportUnavailable: (transport: string, detail: string) =>
+    `Runlane transport "${transport}" could not publish: ${detail}. The delivery requests stay pending and tick() publishes them later.`,
+  transportClosed: (transport: string) => `Runlane transport "${transport}" is closed.`,
+  amqplibMissing: (detail: string) =>
+    `The AMQP transport needs the "amqplib" package: npm install amqplib (${detail}).`,
 };
