@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
+import type { DeliveryOutcome } from './core/delivery.js';
 import type { AttemptResult } from './core/executor.js';
 import type { Run, RunEvent } from './core/run.types.js';
 import type {
@@ -77,12 +78,21 @@ export class RunlaneService {
     return this.engine.executeNext(options);
   }
 
+  /**
+   * Handles one wakeup delivered by a transport consumer of your own: claims that run if
+   * it is due and unleased and executes one attempt; `skipped` with a reason otherwise.
+   * Throws `InvalidDeliveryError` for a malformed or forged message (nothing changed).
+   */
+  executeDelivery(message: unknown): Promise<DeliveryOutcome> {
+    return this.engine.executeDelivery(message);
+  }
+
   /** Starts a worker in this process. */
   worker(options: WorkerOptions = {}): Promise<WorkerHandle> {
     return this.engine.worker(options);
   }
 
-  /** Recovers expired leases and performs the other timekeeping duties once. */
+  /** Recovers expired leases, publishes pending delivery requests and performs the other timekeeping duties once. */
   tick(): Promise<TickResult> {
     return this.engine.tick();
   }
