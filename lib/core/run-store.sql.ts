@@ -60,6 +60,9 @@ SELECT * FROM runlane_runs WHERE task_id = $1 AND idempotency_key = ANY($2::text
  * Claims up to N due runs and marks them running under a new lease; the attempt number
  * becomes the lease token that fences every later write of the attempt.
  * Params: now, pick (queue | queues | run id), task ids, limit, worker id, lease ms.
+ * A claim of one named run (a delivered wakeup) waits for the row lock instead of skipping
+ * it: the lock may be a short one (an event insert's foreign-key check), and a skipped
+ * wakeup would leave the run to the slow poll. The status check is re-done after the wait.
  * Relies on: runlane_runs_claim_idx (queue, priority DESC, available_at, id) WHERE waiting.
  */
 export function claimSql(pick: 'queue' | 'queues' | 'run'): string {
@@ -79,7 +82,7 @@ WITH due AS (
     AND NOT EXISTS (SELECT 1 FROM runlane_queues q WHERE q.name = runlane_runs.queue AND q.paused)
   ORDER BY priority DESC, available_at, id
   LIMIT $4
-  FOR UPDATE SKIP LOCKED
+  FOR UPDATE${pick === 'run' ? '' : ' SKIP LOCKED'}
 ), claimed AS (
   UPDATE runlane_runs r SET
     status = 'running',
