@@ -46,10 +46,11 @@ WITH input AS (
   SELECT pg_notify($12::text, $5::text)
   WHERE $12::text IS NOT NULL AND EXISTS (SELECT 1 FROM inserted WHERE available_at <= ${NOW})
 )
-SELECT inserted.*, d.id AS delivery_id
+SELECT inserted.*, d.id AS delivery_id, n.notified
 FROM inserted
 LEFT JOIN delivery_requests d ON d.run_id = inserted.id
-LEFT JOIN (SELECT count(*) FROM notified) n ON true
+-- n.notified is selected so that the planner cannot remove this join (and with it the NOTIFY).
+LEFT JOIN (SELECT count(*) AS notified FROM notified) n ON true
 ORDER BY inserted.id`;
 
 /** The existing run for an idempotency key (the deduplicated path of trigger). */

@@ -180,6 +180,8 @@ export class Worker implements WorkerHandle {
   }
 
   private sleep(ms: number): Promise<void> {
+    // stop() may have come during a claim, before this sleep could be woken.
+    if (!this.running) return Promise.resolve();
     return new Promise((resolve) => {
       const timer = setTimeout(done, ms);
       function done() {
