@@ -16,6 +16,7 @@ export class TcpProxy {
 
   async start(): Promise<void> {
     const server = net.createServer((client) => {
+      if (this.server !== server) return void client.destroy();
       const upstream = net.connect(this.targetPort, this.targetHost);
       for (const socket of [client, upstream]) {
         this.sockets.add(socket);
@@ -34,8 +35,10 @@ export class TcpProxy {
   async stop(): Promise<void> {
     const server = this.server;
     this.server = null;
-    for (const socket of this.sockets) socket.destroy();
-    if (server) await new Promise((resolve) => server.close(resolve));
+    // Stop listening at once; the close callback would wait for sockets the OS is still tearing down.
+    server?.close();
+    for (const socket of [...this.sockets]) socket.destroy();
+    this.sockets.clear();
   }
 
   get url(): string {
