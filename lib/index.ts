@@ -63,6 +63,22 @@ export type {
 export { RunlaneEngine } from './core/runlane-engine.js';
 export type { WorkerHandle, WorkerOptions } from './core/worker.js';
 export type { QueueState } from './core/run-store.js';
+export type {
+  DeliveryOutcome,
+  DeliverySkipReason,
+  DispatchPolicy,
+  OutboxOptions,
+  RunlaneWakeup,
+} from './core/delivery.js';
+export type {
+  RunlaneTransport,
+  RunlaneTransportMode,
+  RunlaneWakeupHandler,
+} from './transports/transport.interface.js';
+export { PostgresTransport, type PostgresTransportOptions } from './transports/postgres.transport.js';
+export { AmqpTransport, type AmqpTransportOptions } from './transports/amqp.transport.js';
+export { NoneTransport } from './transports/none.transport.js';
+export type { RunlaneTransportOption } from './transports/data-source-transport.util.js';
 export type { Duration } from './core/duration.js';
 export type { RunlaneDatabase } from './core/database.js';
 export type { RunlaneLogger } from './core/logger.js';
@@ -75,6 +91,7 @@ export {
   ScheduleAlreadyExistsError,
   ScheduleDeclaredInCodeError,
   ScheduleNotFoundError,
+  InvalidDeliveryError,
   InvalidOptionError,
   InvalidRunIdError,
   LeaseLostError,
@@ -89,6 +106,7 @@ export {
   StorageUnavailableError,
   TablesMissingError,
   TaskTimeoutError,
+  TransportUnavailableError,
   UnknownTaskError,
   WorkerStoppedError,
   type PayloadIssue,

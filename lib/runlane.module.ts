@@ -18,6 +18,7 @@ import { RunlaneExplorer } from './runlane.explorer.js';
 import { RunlaneConfigurableModule, RUNLANE_MODULE_OPTIONS } from './runlane.module-definition.js';
 import { RunlaneService } from './runlane.service.js';
 import { RunlaneTicker } from './runlane.ticker.js';
+import { resolveTransport } from './transports/data-source-transport.util.js';
 import { dataSourceDatabase } from './typeorm-database.js';
 
 /**
@@ -53,14 +54,18 @@ export class RunlaneModule
   async onModuleInit(): Promise<void> {
     const tasks = this.explorer.explore();
     const dataSource = this.moduleRef.get<DataSource>(getDataSourceToken(this.dataSourceName), { strict: false });
+    const logger = this.options.logger ?? this.logger;
     this.engine = new RunlaneEngine({
       database: dataSourceDatabase(dataSource),
       tasks,
       clock: this.options.clock,
-      logger: this.options.logger ?? this.logger,
+      logger,
       payloadSizeLimit: this.options.payloadSizeLimit,
       leaseDuration: this.options.leaseDuration,
       heartbeatInterval: this.options.heartbeatInterval,
+      transport: resolveTransport(this.options.transport, dataSource, logger),
+      dispatch: this.options.dispatch,
+      outbox: this.options.outbox,
     });
     await this.engine.assertTables();
     await this.engine.configureQueues(this.options.queues);

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
+import type { DeliveryOutcome } from './core/delivery.js';
 import type { AttemptResult } from './core/executor.js';
 import type { Duration } from './core/duration.js';
 import type { Run, RunEvent, RunStatus } from './core/run.types.js';
@@ -84,14 +85,24 @@ export class RunlaneService {
     return this.engine.executeNext(options);
   }
 
+  /**
+   * Handles one wakeup delivered by a transport consumer of your own: claims that run if
+   * it is due and unleased and executes one attempt; `skipped` with a reason otherwise.
+   * Throws `InvalidDeliveryError` for a malformed or forged message (nothing changed).
+   */
+  executeDelivery(message: unknown): Promise<DeliveryOutcome> {
+    return this.engine.executeDelivery(message);
+  }
+
   /** Starts a worker in this process. */
   worker(options: WorkerOptions = {}): Promise<WorkerHandle> {
     return this.engine.worker(options);
   }
 
   /**
-   * The timekeeper, once: recovers expired leases and requests delivery for released,
-   * retrying and delayed runs whose time came. Safe to run in many processes at once.
+   * The timekeeper, once: materializes due schedules, recovers expired leases, requests delivery
+   * for released, retrying and delayed runs whose time came, and publishes pending delivery
+   * requests. Safe to run in many processes at once.
    */
   tick(): Promise<TickResult> {
     return this.engine.tick();

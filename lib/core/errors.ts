@@ -221,6 +221,31 @@ export class ScheduleDeclaredInCodeError extends RunlaneError {
   }
 }
 
+/**
+ * A delivered wakeup that Runlane refuses: `malformed` (not a wakeup message) or `forged`
+ * (it names a delivery request that was never issued for that run). Nothing was changed;
+ * transports dead-letter such messages instead of redelivering them.
+ */
+export class InvalidDeliveryError extends RunlaneError {
+  constructor(
+    readonly reason: 'malformed' | 'forged',
+    message: string,
+  ) {
+    super(reason === 'malformed' ? 'RUNLANE_DELIVERY_MALFORMED' : 'RUNLANE_DELIVERY_FORGED', message);
+  }
+}
+
+/** A transport could not publish wakeups (broker unreachable, publish not confirmed). Retryable. */
+export class TransportUnavailableError extends RunlaneError {
+  readonly retryable = true;
+  constructor(
+    readonly transport: string,
+    cause: unknown,
+  ) {
+    super('RUNLANE_TRANSPORT_UNAVAILABLE', messages.transportUnavailable(transport, errorText(cause)), { cause });
+  }
+}
+
 export function errorText(error: unknown): string {
   if (error instanceof Error) return error.message;
   return String(error);

@@ -16,6 +16,7 @@ const WAITING = `('queued', 'retrying', 'released')`;
  * their delivery requests — one round trip.
  * Params: now, payloads (jsonb array), idempotency keys (text[] or NULL), task id,
  * queue, priority, max attempts, source, run at, delay ms, write outbox row, notify channel.
+ * Returns each run with `delivery_id`, its delivery request (NULL without an outbox row).
  * Relies on: runlane_runs_idempotency_idx (ON CONFLICT).
  */
 export const TRIGGER_SQL = `
@@ -41,11 +42,17 @@ WITH input AS (
 ), delivery_requests AS (
   INSERT INTO runlane_outbox (run_id, queue, available_at, created_at)
   SELECT id, queue, available_at, created_at FROM inserted WHERE $11::boolean
+  RETURNING id, run_id
 ), notified AS (
   SELECT pg_notify($12::text, $5::text)
   WHERE $12::text IS NOT NULL AND EXISTS (SELECT 1 FROM inserted WHERE available_at <= ${NOW})
 )
-SELECT inserted.* FROM inserted LEFT JOIN (SELECT count(*) FROM notified) n ON true ORDER BY id`;
+SELECT inserted.*, d.id AS delivery_id, n.notified
+FROM inserted
+LEFT JOIN delivery_requests d ON d.run_id = inserted.id
+-- n.notified is selected so that the planner cannot remove this join (and with it the NOTIFY).
+LEFT JOIN (SELECT count(*) AS notified FROM notified) n ON true
+ORDER BY inserted.id`;
 
 /** The existing run for an idempotency key (the deduplicated path of trigger). */
 export const FIND_BY_IDEMPOTENCY_KEY_SQL = `
@@ -55,6 +62,9 @@ SELECT * FROM runlane_runs WHERE task_id = $1 AND idempotency_key = ANY($2::text
  * Claims up to N due runs and marks them running under a new lease; the attempt number
  * becomes the lease token that fences every later write of the attempt.
  * Params: now, pick (queue | queues | run id), task ids, limit, worker id, lease ms.
+ * A claim of one named run (a delivered wakeup) waits for the row lock instead of skipping
+ * it: the lock may be a short one (an event insert's foreign-key check), and a skipped
+ * wakeup would leave the run to the slow poll. The status check is re-done after the wait.
  * Relies on: runlane_runs_claim_idx (queue, priority DESC, available_at, id) WHERE waiting.
  */
 export function claimSql(pick: 'queue' | 'queues' | 'run', limited = false): string {
@@ -79,7 +89,7 @@ WITH due AS (
     AND NOT EXISTS (SELECT 1 FROM runlane_queues q WHERE q.name = runlane_runs.queue AND q.paused)
   ORDER BY priority DESC, available_at, id
   LIMIT ${limit}
-  FOR UPDATE SKIP LOCKED
+  FOR UPDATE${pick === 'run' ? '' : ' SKIP LOCKED'}
 ), claimed AS (
   UPDATE runlane_runs r SET
     status = 'running',
@@ -258,7 +268,7 @@ WITH due AS (
 ), notified AS (
   SELECT pg_notify($4::text, queue) FROM (SELECT DISTINCT queue FROM resumed) q WHERE $4::text IS NOT NULL
 )
-SELECT resumed.id FROM resumed LEFT JOIN (SELECT count(*) FROM notified) n ON true`;
+SELECT resumed.id, n.notified FROM resumed LEFT JOIN (SELECT count(*) AS notified FROM notified) n ON true`;
 
 /**
  * Cancels a run: a waiting run at once, a running one by request (its worker learns at
@@ -309,9 +319,9 @@ WITH changed AS (
 ), notified AS (
   SELECT pg_notify($4::text, queue) FROM changed WHERE $4::text IS NOT NULL
 )
-SELECT true AS changed, changed.* FROM changed LEFT JOIN (SELECT count(*) FROM notified) n ON true
+SELECT true AS changed, changed.*, n.notified FROM changed LEFT JOIN (SELECT count(*) AS notified FROM notified) n ON true
 UNION ALL
-SELECT false, r.* FROM runlane_runs r WHERE r.id = $2::bigint AND NOT EXISTS (SELECT 1 FROM changed)`;
+SELECT false, r.*, 0 FROM runlane_runs r WHERE r.id = $2::bigint AND NOT EXISTS (SELECT 1 FROM changed)`;
 
 /**
  * Creates a new run with the task, payload, queue and priority of an existing one, source
@@ -341,7 +351,7 @@ WITH original AS (
 ), notified AS (
   SELECT pg_notify($4::text, queue) FROM inserted WHERE $4::text IS NOT NULL
 )
-SELECT inserted.* FROM inserted LEFT JOIN (SELECT count(*) FROM notified) n ON true`;
+SELECT inserted.*, n.notified FROM inserted LEFT JOIN (SELECT count(*) AS notified FROM notified) n ON true`;
 
 /** Counts per queue and status, and the age of the oldest due waiting run per queue. Params: now. */
 export const STATS_SQL = `

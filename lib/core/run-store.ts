@@ -124,6 +124,15 @@ export class RunStore {
     delivery: DeliveryWrites,
     db: RunlaneDatabase = this.db,
   ): Promise<Run[]> {
+    return (await this.insertRunsWithDeliveries(input, delivery, db)).map((inserted) => inserted.run);
+  }
+
+  /** `insertRuns`, also returning each run's delivery request id (`null` without an outbox row). */
+  async insertRunsWithDeliveries(
+    input: InsertRunsInput,
+    delivery: DeliveryWrites,
+    db: RunlaneDatabase = this.db,
+  ): Promise<{ run: Run; deliveryId: string | null }[]> {
     const rows = await db.query(TRIGGER_SQL, [
       this.now(),
       `[${input.payloads.join(',')}]`,
@@ -138,7 +147,7 @@ export class RunStore {
       delivery.outbox,
       delivery.notifyChannel,
     ]);
-    return rows.map(toRun);
+    return rows.map((row) => ({ run: toRun(row), deliveryId: row.delivery_id == null ? null : String(row.delivery_id) }));
   }
 
   async findByIdempotencyKeys(

@@ -1,11 +1,20 @@
 import { ActiveAttempt } from './active-attempt.js';
 import { databaseClock, type RunlaneClock } from './clock.js';
 import { guardDatabase, type RunlaneDatabase } from './database.js';
+import {
+  decodeWakeup,
+  type DeliveryOutcome,
+  type DeliverySkipReason,
+  type DispatchPolicy,
+  type OutboxOptions,
+} from './delivery.js';
+import { Dispatcher } from './dispatcher.js';
 import { parseDuration, type Duration } from './duration.js';
-import { InvalidOptionError, RunStateError, TablesMissingError } from './errors.js';
+import { InvalidDeliveryError, InvalidOptionError, RunStateError, TablesMissingError } from './errors.js';
 import { Executor, type AttemptResult } from './executor.js';
 import { Heartbeat } from './heartbeat.js';
 import { silentLogger, type RunlaneLogger } from './logger.js';
+import { OutboxStore, type DeliveryTarget } from './outbox-store.js';
 import { preparePayload } from './payload.js';
 import { RUN_STATUSES, TERMINAL_STATUSES, type Run, type RunEvent, type RunSource, type RunStatus } from './run.types.js';
 import { assertRunId, RunStore, type DeliveryWrites, type QueueState } from './run-store.js';
@@ -18,6 +27,7 @@ import { messages } from './runlane.messages.js';
 import { assertName, TaskRegistry, type RegisteredTask } from './task-registry.js';
 import type { TaskLike } from './task.types.js';
 import { defaultWorkerId, Worker, type WorkerHandle, type WorkerOptions } from './worker.js';
+import type { RunlaneTransport } from '../transports/transport.interface.js';
 
 export const RUNLANE_TABLES = [
   'runlane_runs',
@@ -42,6 +52,15 @@ export interface RunlaneEngineOptions {
   heartbeatInterval?: Duration;
   /** Runs recovered per statement by lease recovery. Default `500`. */
   recoveryBatchSize?: number;
+  /**
+   * Carries wakeups to workers; the engine closes it in `close()`. Default: none, workers
+   * poll. (The Nest module defaults to `PostgresTransport`.)
+   */
+  transport?: RunlaneTransport;
+  /** When a new run's wakeup goes out, unless a trigger says otherwise. Default `'immediate'`. */
+  dispatch?: DispatchPolicy;
+  /** How pending delivery requests are published and retried. */
+  outbox?: OutboxOptions;
 }
 
 /** Options of `trigger()`. */
@@ -56,8 +75,14 @@ export interface TriggerOptions {
   priority?: number;
   /** Overrides the task's queue. */
   queue?: string;
-  /** Writes through this database handle, e.g. the caller's transaction. */
+  /**
+   * Writes through this database handle, e.g. the caller's transaction. Out-of-band
+   * transports then leave the wakeup pending for `tick()`, since only the caller knows
+   * when it commits; the PostgreSQL transport's NOTIFY goes out at commit.
+   */
   database?: RunlaneDatabase;
+  /** Overrides the engine's dispatch policy for this trigger. */
+  dispatch?: DispatchPolicy;
 }
 
 /** Options of `triggerBatch()`: shared by every run of the batch. */
@@ -66,12 +91,15 @@ export type TriggerBatchOptions = Omit<TriggerOptions, 'idempotencyKey'>;
 /** Whether and how the new run's wakeup went out. */
 export interface DispatchResult {
   /**
-   * `published`: a wakeup was sent (or goes out at commit);
-   * `pending`: the delivery request waits in the outbox for `tick()`;
-   * `polling`: no transport is configured, workers find the run by polling;
-   * `skipped`: the run was deduplicated or is not due yet.
+   * `published`: the wakeup was sent (PostgreSQL transport: it goes out at commit);
+   * `pending`: the delivery request waits in the outbox for `tick()` (dispatch deferred,
+   * the caller's transaction, a run not due yet, or a failed publish: see `error`);
+   * `polling`: no wakeup is sent, workers find the run by polling (no transport, or a
+   * delayed run with the PostgreSQL transport);
+   * `skipped`: the run was deduplicated.
    */
   status: 'published' | 'pending' | 'polling' | 'skipped';
+  /** Why publishing failed; the delivery request stays pending with a backoff. */
   error?: string;
 }
 
@@ -97,6 +125,10 @@ export interface TickResult {
   schedulesMaterialized: number;
   /** Missed schedule fire times coalesced into the latest due one. */
   scheduleFireTimesCoalesced: number;
+  /** Pending delivery requests published by the outbox flusher. */
+  deliveriesPublished: number;
+  /** Delivery requests whose publish failed in this tick (they stay pending, or became dead). */
+  deliveriesFailed: number;
 }
 
 /** What `cancel()` did. */
@@ -141,6 +173,9 @@ export interface QueueOptions {
   concurrency?: number | null;
 }
 
+const NO_WRITES: DeliveryWrites = { outbox: false, notifyChannel: null };
+const DISPATCH_POLICIES: readonly DispatchPolicy[] = ['immediate', 'deferred'];
+
 /**
  * The engine: plain TypeScript, no Nest. Triggers runs, claims and executes attempts,
  * runs workers and ticks. `RunlaneService` is its Nest face.
@@ -157,13 +192,18 @@ export class RunlaneEngine {
   private readonly workerId = defaultWorkerId();
   private readonly inline: { executor: Executor; heartbeat: Heartbeat };
   private readonly workers = new Set<Worker>();
-  private readonly delivery: DeliveryWrites = { outbox: false, notifyChannel: null };
   private queueLimits = new Map<string, number>();
   private claimRotation = 0;
   private readonly schedules: ScheduleManager;
   private readonly scheduleMaterializer: ScheduleMaterializer;
 
   private readonly database: RunlaneDatabase;
+  private readonly outbox: OutboxStore;
+  private readonly transport: RunlaneTransport | null;
+  private readonly dispatcher: Dispatcher | null;
+  private readonly dispatchPolicy: DispatchPolicy;
+  /** What every write that requests delivery (trigger, schedules, resumed runs) writes with the default policy. */
+  private readonly delivery: DeliveryWrites;
 
   constructor(private readonly options: RunlaneEngineOptions) {
     this.database = guardDatabase(options.database);
@@ -186,6 +226,14 @@ export class RunlaneEngine {
     this.scheduleMaterializer = new ScheduleMaterializer(
       this.database, scheduleStore, this.store, this.registry, () => this.delivery, this.logger,
     );
+    this.outbox = new OutboxStore(this.database, this.clock);
+    this.transport = options.transport ?? null;
+    if (this.transport?.mode === 'notify' && !this.transport.notifyChannel) {
+      throw new InvalidOptionError(messages.invalidOption(`Runlane transport "${this.transport.name}"`, 'has mode "notify" but no notifyChannel'));
+    }
+    this.dispatchPolicy = dispatchPolicy(options.dispatch, 'Runlane option "dispatch"');
+    this.dispatcher = this.transport && this.transport.mode !== 'none' ? this.createDispatcher(this.transport, options.outbox ?? {}) : null;
+    this.delivery = this.writesFor(this.dispatchPolicy);
   }
 
   /** Fails with a message saying how to create Runlane's tables when any is missing. */
@@ -222,13 +270,16 @@ export class RunlaneEngine {
     const json = await Promise.all(
       payloads.map((payload) => preparePayload(registered.id, registered.schema, payload, this.payloadSizeLimit)),
     );
+    const policy = dispatchPolicy(options.dispatch ?? this.dispatchPolicy, `triggerBatch("${registered.id}") option "dispatch"`);
     if (json.length === 0) return { runs: [], dispatch: { status: 'skipped' } };
-    const runs = await this.store.insertRuns(
+    const writes = this.writesFor(policy);
+    const inserted = await this.store.insertRunsWithDeliveries(
       { ...placement, taskId: registered.id, source: { type: 'trigger' }, payloads: json, idempotencyKeys: null },
-      this.delivery,
+      writes,
       options.database && guardDatabase(options.database),
     );
-    return { runs: runs as Run<TPayload, TResult>[], dispatch: this.dispatchStatus(runs.length > 0) };
+    const dispatch = await this.dispatchInserted(inserted, writes, policy, options.database !== undefined);
+    return { runs: inserted.map(({ run }) => run) as Run<TPayload, TResult>[], dispatch };
   }
 
   /**
@@ -245,6 +296,20 @@ export class RunlaneEngine {
     if (deduplicated) return run;
     await this.executeClaimed({ runId: run.id, queue: run.queue });
     return (await this.store.getRun(run.id)) as Run<TPayload, TResult>;
+  }
+
+  /**
+   * Handles one delivered wakeup: validates it (malformed or forged → `InvalidDeliveryError`,
+   * nothing changed), claims that run only if it is due and unleased, executes one attempt
+   * in this process and returns what happened. A stale or duplicate wakeup is `skipped`
+   * with its reason. Workers subscribed to a transport do this on their own; call it from
+   * a consumer of your own (a queue-triggered function, a custom consumer loop).
+   */
+  async executeDelivery(message: unknown): Promise<DeliveryOutcome> {
+    return this.deliver(message, this.workerId, this.leaseMs, async (claim) => {
+      const run = await claim();
+      return run ? this.executeInline(run) : null;
+    });
   }
 
   /** Claims one due run and executes one attempt; `null` when nothing is due. */
@@ -265,10 +330,23 @@ export class RunlaneEngine {
     const shutdownMs = parseDuration(options.shutdownTimeout ?? '10s', 'worker option "shutdownTimeout"');
     const workerId = options.workerId ?? defaultWorkerId();
     const { executor, heartbeat } = this.executorFor(workerId, leaseMs, heartbeatMs);
-    const worker = new Worker(
+    const transport = this.dispatcher ? this.transport : null;
+    const worker: Worker = new Worker(
       workerId,
       {
         claim: (limit) => this.claimFrom(queues, limit, workerId, leaseMs),
+        ...(transport
+          ? {
+              subscribe: (wake: () => void) =>
+                transport.subscribe({
+                  queues,
+                  concurrency,
+                  wake: () => wake(),
+                  deliver: (message) =>
+                    this.deliver(message, workerId, leaseMs, (claim) => worker.executeDelivered(claim)),
+                }),
+            }
+          : {}),
         executor,
         heartbeat,
         maintain: async () => {
@@ -295,11 +373,14 @@ export class RunlaneEngine {
     const schedules = await this.scheduleMaterializer.materialize();
     const leasesRecovered = await this.recoverLeases();
     const runsResumed = await this.drain((limit) => this.store.resumeDue(limit, this.delivery));
+    const flushed = this.dispatcher ? await this.dispatcher.flush() : { published: 0, failed: 0 };
     return {
       leasesRecovered,
       runsResumed,
       schedulesMaterialized: schedules.materialized,
       scheduleFireTimesCoalesced: schedules.coalesced,
+      deliveriesPublished: flushed.published,
+      deliveriesFailed: flushed.failed,
     };
   }
 
@@ -468,10 +549,11 @@ export class RunlaneEngine {
     return this.store.getRunEvents(runId);
   }
 
-  /** Stops every worker this engine started. */
+  /** Stops every worker this engine started, then closes the transport. */
   async close(): Promise<void> {
     await Promise.all([...this.workers].map((worker) => worker.stop()));
     this.inline.heartbeat.stop();
+    await this.transport?.close();
   }
 
   private recoverLeases(): Promise<number> {
@@ -526,7 +608,10 @@ export class RunlaneEngine {
             leaseMs: this.leaseMs,
           })
         : await this.claimFrom(pick.queues, 1, this.workerId, this.leaseMs);
-    if (!run) return null;
+    return run ? this.executeInline(run) : null;
+  }
+
+  private async executeInline(run: Run): Promise<AttemptResult> {
     const attempt = new ActiveAttempt(run, this.leaseMs);
     this.inline.heartbeat.track(attempt);
     try {
@@ -551,8 +636,14 @@ export class RunlaneEngine {
     const json = await preparePayload(registered.id, registered.schema, payload, this.payloadSizeLimit);
     const input = { ...placement, taskId: registered.id, source, payloads: [json], idempotencyKeys: key === undefined ? null : [key] };
     const db = options.database && guardDatabase(options.database);
-    const [run] = await this.store.insertRuns(input, this.delivery, db);
-    if (run) return { run: run as Run<TPayload, TResult>, deduplicated: false, dispatch: this.dispatchStatus(true) };
+    const policy = dispatchPolicy(options.dispatch ?? this.dispatchPolicy, `trigger("${registered.id}") option "dispatch"`);
+    // runNow claims its run inline at once: no wakeup needed.
+    const writes = source.type === 'runNow' ? NO_WRITES : this.writesFor(policy);
+    const inserted = await this.store.insertRunsWithDeliveries(input, writes, db);
+    if (inserted.length > 0) {
+      const dispatch = await this.dispatchInserted(inserted, writes, policy, db !== undefined);
+      return { run: inserted[0].run as Run<TPayload, TResult>, deduplicated: false, dispatch };
+    }
     const [existing] = await this.store.findByIdempotencyKeys(registered.id, [key!], db);
     return { run: existing as Run<TPayload, TResult>, deduplicated: true, dispatch: { status: 'skipped' } };
   }
@@ -582,9 +673,88 @@ export class RunlaneEngine {
     return { queue, priority, delayMs, runAt, maxAttempts: task.retry.maxAttempts };
   }
 
-  private dispatchStatus(inserted: boolean): DispatchResult {
-    if (!inserted) return { status: 'skipped' };
-    return { status: 'polling' };
+  /** What the trigger-time writes announce for a dispatch policy. */
+  private writesFor(policy: DispatchPolicy): DeliveryWrites {
+    if (!this.dispatcher || !this.transport) return NO_WRITES;
+    if (this.transport.mode === 'notify' && policy === 'immediate') {
+      return { outbox: false, notifyChannel: this.transport.notifyChannel! };
+    }
+    return { outbox: true, notifyChannel: null };
+  }
+
+  /**
+   * After the insert: publishes the wakeups of due runs now when the policy is
+   * `immediate` and the statement has committed (no caller transaction); otherwise the
+   * delivery requests wait for `tick()`.
+   */
+  private async dispatchInserted(
+    inserted: { run: Run; deliveryId: string | null }[],
+    writes: DeliveryWrites,
+    policy: DispatchPolicy,
+    inCallerTransaction: boolean,
+  ): Promise<DispatchResult> {
+    if (inserted.length === 0) return { status: 'skipped' };
+    // available_at and created_at come from the same clock in the same statement.
+    const due = inserted.filter(({ run }) => run.availableAt.getTime() <= run.createdAt.getTime());
+    if (writes.notifyChannel) return { status: due.length > 0 ? 'published' : 'polling' };
+    if (!writes.outbox || !this.dispatcher) return { status: 'polling' };
+    if (policy === 'deferred' || inCallerTransaction || due.length === 0) return { status: 'pending' };
+    const outcome = await this.dispatcher.publish(
+      due.map(({ run, deliveryId }) => ({ runId: run.id, deliveryId: deliveryId!, queue: run.queue })),
+    );
+    if (!outcome.published) return { status: 'pending', error: outcome.error };
+    return { status: due.length === inserted.length ? 'published' : 'pending' };
+  }
+
+  /** The one path of a delivered wakeup, for `executeDelivery()` and for subscribed workers. */
+  private async deliver(
+    message: unknown,
+    workerId: string,
+    leaseMs: number,
+    execute: (claim: () => Promise<Run | null>) => Promise<AttemptResult | null>,
+  ): Promise<DeliveryOutcome> {
+    const { runId, deliveryId } = decodeWakeup(message);
+    const target = await this.outbox.deliveryTarget(runId, deliveryId);
+    if (!target) return { outcome: 'skipped', runId, reason: 'not_found' };
+    if (!target.requested) throw new InvalidDeliveryError('forged', messages.deliveryForged(runId, deliveryId));
+    const reason = this.skipReason(target);
+    if (reason) return { outcome: 'skipped', runId, reason };
+    const result = await execute(async () => {
+      const [run] = await this.store.claim({ runId, taskIds: this.registry.ids(), limit: 1, workerId, leaseMs });
+      return run ?? null;
+    });
+    if (result) return { outcome: 'executed', runId, result };
+    // Lost a race (another worker claimed it, or it changed since the first read).
+    const now = await this.outbox.deliveryTarget(runId, deliveryId);
+    return { outcome: 'skipped', runId, reason: now ? (this.skipReason(now) ?? 'already_running') : 'not_found' };
+  }
+
+  private skipReason(target: DeliveryTarget): DeliverySkipReason | null {
+    switch (target.status) {
+      case 'cancelled':
+        return 'cancelled';
+      case 'completed':
+      case 'failed':
+        return 'terminal';
+      case 'running':
+        return 'already_running';
+    }
+    if (!this.registry.ids().includes(target.taskId)) return 'unknown_task';
+    if (!target.due || target.queuePaused) return 'not_due';
+    return null;
+  }
+
+  private createDispatcher(transport: RunlaneTransport, outbox: OutboxOptions): Dispatcher {
+    const batchSize = outbox.batchSize ?? 500;
+    const maxAttempts = outbox.maxAttempts ?? 20;
+    for (const [name, value] of [['batchSize', batchSize], ['maxAttempts', maxAttempts]] as const) {
+      if (!Number.isInteger(value) || value < 1) {
+        throw new InvalidOptionError(messages.invalidOption(`Runlane option "outbox.${name}"`, `must be a positive integer, got ${JSON.stringify(value)}`));
+      }
+    }
+    const firstDelayMs = positive(outbox.retryDelay ?? '1s', 'Runlane option "outbox.retryDelay"');
+    const maxDelayMs = Math.max(firstDelayMs, positive(outbox.maxRetryDelay ?? '5m', 'Runlane option "outbox.maxRetryDelay"'));
+    return new Dispatcher(this.outbox, transport, { maxAttempts, firstDelayMs, maxDelayMs }, batchSize, this.logger);
   }
 
   private queuesOf(queues: string[] | undefined, where: string): string[] {
@@ -611,6 +781,14 @@ function dateOption(value: Date | string | undefined, where: string): Date | und
     throw new InvalidOptionError(messages.invalidOption(where, `must be a Date or an ISO 8601 string, got ${JSON.stringify(value)}`));
   }
   return date;
+}
+
+function dispatchPolicy(value: unknown, where: string): DispatchPolicy {
+  if (value === undefined) return 'immediate';
+  if (!DISPATCH_POLICIES.includes(value as DispatchPolicy)) {
+    throw new InvalidOptionError(messages.invalidOption(where, `must be "immediate" or "deferred", got ${JSON.stringify(value)}`));
+  }
+  return value as DispatchPolicy;
 }
 
 function positive(value: Duration, where: string): number {

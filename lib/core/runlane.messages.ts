@@ -71,4 +71,13 @@ export const messages = {
   scheduleWithoutTask: (method: string) => `@Schedule() on ${method} needs @Task() on the same method.`,
   scheduleDisabled: (scheduleId: string, taskId: string) =>
     `Schedule "${scheduleId}" (task "${taskId}") is no longer declared in code: disabled, history kept. Declare it again to re-enable it.`,
+  deliveryMalformed: (detail: string) =>
+    `Runlane delivery message is malformed: ${detail}. A wakeup is JSON of the form {"runId": "<id>", "deliveryId": "<id>"}; nothing was changed.`,
+  deliveryForged: (runId: string, deliveryId: string) =>
+    `Runlane delivery message names delivery request ${deliveryId} for run ${runId}, but no such delivery request was issued for that run; nothing was changed.`,
+  transportUnavailable: (transport: string, detail: string) =>
+    `Runlane transport "${transport}" could not publish: ${detail}. The delivery requests stay pending and tick() publishes them later.`,
+  transportClosed: (transport: string) => `Runlane transport "${transport}" is closed.`,
+  amqplibMissing: (detail: string) =>
+    `The AMQP transport needs the "amqplib" package: npm install amqplib (${detail}).`,
 };

@@ -59,6 +59,9 @@ export function defaultWorkerId(): string {
  */
 export class Worker implements WorkerHandle {
   private readonly attempts = new Map<ActiveAttempt, Promise<void>>();
+  /** Slots held by delivered wakeups between their claim and their attempt. */
+  private reserved = 0;
+  private readonly slotWaiters: (() => void)[] = [];
   private running = true;
   private wakeSleep: (() => void) | undefined;
   private nudged = false;
@@ -101,7 +104,7 @@ export class Worker implements WorkerHandle {
     while (this.running) {
       try {
         await this.maybeMaintain();
-        const free = this.concurrency - this.attempts.size;
+        const free = this.concurrency - this.attempts.size - this.reserved;
         let claimed = 0;
         if (free > 0) {
           this.nudged = false;
@@ -133,11 +136,35 @@ export class Worker implements WorkerHandle {
     }
   }
 
-  private startAttempt(run: Run): void {
+  /**
+   * Executes a run named by a delivered wakeup in one of this worker's slots: waits for a
+   * free slot, runs `claim` (which claims that run only if it is due and unleased) and
+   * executes the attempt. `null` when the claim took nothing.
+   */
+  async executeDelivered(claim: () => Promise<Run | null>): Promise<AttemptResult | null> {
+    while (this.running && this.attempts.size + this.reserved >= this.concurrency) {
+      await new Promise<void>((resolve) => this.slotWaiters.push(resolve));
+    }
+    if (!this.running) throw new WorkerStoppedError();
+    this.reserved += 1;
+    let run: Run | null;
+    try {
+      run = await claim();
+    } finally {
+      this.reserved -= 1;
+    }
+    if (!run) {
+      this.slotWaiters.shift()?.();
+      return null;
+    }
+    return this.startAttempt(run);
+  }
+
+  private startAttempt(run: Run): Promise<AttemptResult> {
     const attempt = new ActiveAttempt(run, this.deps.leaseMs);
     this.deps.heartbeat.track(attempt);
-    const settled = this.deps.executor
-      .execute(attempt)
+    const execution = this.deps.executor.execute(attempt);
+    const settled = execution
       .then(
         (result) => this.deps.onAttempt?.(result),
         (error) =>
@@ -146,12 +173,16 @@ export class Worker implements WorkerHandle {
       .finally(() => {
         this.deps.heartbeat.untrack(attempt);
         this.attempts.delete(attempt);
+        this.slotWaiters.shift()?.();
         this.wake();
       });
     this.attempts.set(attempt, settled);
+    return execution;
   }
 
   private sleep(ms: number): Promise<void> {
+    // stop() may have come during a claim, before this sleep could be woken.
+    if (!this.running) return Promise.resolve();
     return new Promise((resolve) => {
       const timer = setTimeout(done, ms);
       function done() {
@@ -173,6 +204,7 @@ export class Worker implements WorkerHandle {
   private async shutdown(): Promise<void> {
     this.running = false;
     this.wakeSleep?.();
+    for (const waiter of this.slotWaiters.splice(0)) waiter();
     try {
       await this.unsubscribe?.();
       await this.loopDone;

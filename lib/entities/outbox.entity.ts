@@ -1,7 +1,10 @@
 import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
 import { RunlaneRunEntity } from './run.entity.js';
 
-/** A delivery request waiting to be published by a transport (`runlane_outbox`). */
+/**
+ * A delivery request (`runlane_outbox`): the durable intent to wake a worker for a run,
+ * published by an out-of-band transport. Kept once published, until its run is pruned.
+ */
 @Entity('runlane_outbox')
 @Index('runlane_outbox_pending_idx', ['availableAt'], { where: `status = 'pending'` })
 @Index('runlane_outbox_run_idx', ['runId'])
@@ -19,8 +22,9 @@ export class RunlaneOutboxEntity {
   @Column({ type: 'text' })
   queue!: string;
 
+  /** `pending` (waiting to be published), `published`, or `dead` (publishing gave up; workers poll). */
   @Column({ type: 'text', default: 'pending' })
-  status!: string;
+  status!: 'pending' | 'published' | 'dead';
 
   @Column({ type: 'integer', default: 0 })
   attempts!: number;
@@ -33,4 +37,7 @@ export class RunlaneOutboxEntity {
 
   @Column({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
+
+  @Column({ name: 'published_at', type: 'timestamptz', nullable: true })
+  publishedAt!: Date | null;
 }

@@ -1,9 +1,11 @@
 import type { RunlaneClock } from '../core/clock.js';
+import type { DispatchPolicy, OutboxOptions } from '../core/delivery.js';
 import type { Duration } from '../core/duration.js';
 import type { RunlaneLogger } from '../core/logger.js';
 import type { ReleasePolicyOptions, RetryPolicyOptions, TaskDefinition } from '../core/task.types.js';
 import type { WorkerOptions } from '../core/worker.js';
 import type { QueueOptions } from '../core/runlane-engine.js';
+import type { RunlaneTransportOption } from '../transports/data-source-transport.util.js';
 
 /** Options of `RunlaneModule.forRoot()` / `forRootAsync()`. */
 export interface RunlaneModuleOptions {
@@ -36,4 +38,18 @@ export interface RunlaneModuleOptions {
   clock?: RunlaneClock;
   /** Where Runlane logs. Default: Nest's `Logger` with the context `Runlane`. */
   logger?: RunlaneLogger;
+  /**
+   * How wakeups reach workers: `'postgres'` (LISTEN/NOTIFY on a dedicated connection built
+   * from the DataSource), `'none'` (workers poll), or a transport instance such as
+   * `new AmqpTransport({ url })` or your own `RunlaneTransport`. Runlane closes it on
+   * shutdown. Default `'postgres'`; with PGlite (or another custom TypeORM driver), `'none'`.
+   */
+  transport?: RunlaneTransportOption;
+  /**
+   * When a new run's wakeup goes out: `'immediate'` (after commit) or `'deferred'` (at the
+   * next `tick()`); a trigger may override it. Default `'immediate'`.
+   */
+  dispatch?: DispatchPolicy;
+  /** How pending delivery requests are published and retried by `tick()`. */
+  outbox?: OutboxOptions;
 }

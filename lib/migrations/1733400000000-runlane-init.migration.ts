@@ -64,11 +64,12 @@ export class RunlaneInit1733400000000 implements MigrationInterface {
         id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
         run_id bigint NOT NULL REFERENCES runlane_runs (id) ON DELETE CASCADE,
         queue text NOT NULL,
-        status text NOT NULL DEFAULT 'pending' CONSTRAINT runlane_outbox_status_check CHECK (status IN ('pending', 'dead')),
+        status text NOT NULL DEFAULT 'pending' CONSTRAINT runlane_outbox_status_check CHECK (status IN ('pending', 'published', 'dead')),
         attempts integer NOT NULL DEFAULT 0,
         available_at timestamptz NOT NULL,
         last_error text,
-        created_at timestamptz NOT NULL
+        created_at timestamptz NOT NULL,
+        published_at timestamptz
       )`);
     await queryRunner.query(`
       CREATE INDEX runlane_outbox_pending_idx ON runlane_outbox (available_at) WHERE status = 'pending'`);

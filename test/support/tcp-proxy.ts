@@ -1,9 +1,9 @@
 import net from 'node:net';
 
 /**
- * A TCP proxy in front of PostgreSQL that a test can cut and restore, to give worker
- * processes a real database outage (refused connections, dropped sockets) without
- * stopping the server other test files share.
+ * A TCP proxy in front of PostgreSQL or RabbitMQ that a test can cut and restore, to give
+ * workers a real outage (refused connections, dropped sockets) without stopping the
+ * server other test files share.
  */
 export class TcpProxy {
   private readonly sockets = new Set<net.Socket>();
@@ -25,8 +25,8 @@ export class TcpProxy {
   }
 
   /** The same connection string, through the proxy. */
-  url(databaseUrl: string): string {
-    const parsed = new URL(databaseUrl);
+  url(connectionString: string): string {
+    const parsed = new URL(connectionString);
     parsed.hostname = '127.0.0.1';
     parsed.port = String(this.port);
     return parsed.toString();
@@ -36,9 +36,10 @@ export class TcpProxy {
   async cut(): Promise<void> {
     const server = this.server;
     this.server = undefined;
-    for (const socket of this.sockets) socket.destroy();
+    // Stop listening at once; close()'s callback would wait for sockets still being torn down.
+    server?.close();
+    for (const socket of [...this.sockets]) socket.destroy();
     this.sockets.clear();
-    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 
   /** The database is reachable again. */

@@ -1,0 +1,158 @@
+import pg from 'pg';
+import type { RunlaneWakeup } from '../core/delivery.js';
+import { errorText, InvalidOptionError, TransportUnavailableError } from '../core/errors.js';
+import { silentLogger, type RunlaneLogger } from '../core/logger.js';
+import { messages } from '../core/runlane.messages.js';
+import type { RunlaneTransport, RunlaneWakeupHandler } from './transport.interface.js';
+
+/** Options of `PostgresTransport`. */
+export interface PostgresTransportOptions {
+  /**
+   * The dedicated connection that LISTENs: a connection string or a `pg` client config.
+   * The Nest module builds it from the TypeORM DataSource's options.
+   */
+  connection: string | pg.ClientConfig;
+  /** The NOTIFY channel. Default `'runlane_wakeup'`. Every process of one app must agree. */
+  channel?: string;
+  /** First delay before reconnecting after the connection drops; doubles per failure. Default `100` ms. */
+  reconnectDelay?: number;
+  /** Largest delay between reconnect attempts. Default `10000` ms. */
+  maxReconnectDelay?: number;
+  logger?: RunlaneLogger;
+}
+
+const CHANNEL_PATTERN = /^[a-z_][a-z0-9_]{0,62}$/;
+
+/**
+ * Wakeups over PostgreSQL LISTEN/NOTIFY: nothing extra to run. The trigger statement
+ * notifies the run's queue name, delivered at commit (never for a rolled-back
+ * transaction; PostgreSQL coalesces identical notifications of one transaction). Idle
+ * workers claim at once; a dropped listener reconnects with backoff, and the workers'
+ * poll covers the gap. `publish()` (used for deferred and retried delivery requests)
+ * notifies over the same connection.
+ */
+export class PostgresTransport implements RunlaneTransport {
+  readonly name = 'postgres';
+  readonly mode = 'notify' as const;
+  readonly notifyChannel: string;
+  private readonly logger: RunlaneLogger;
+  private readonly handlers = new Set<RunlaneWakeupHandler>();
+  private client: pg.Client | null = null;
+  private connecting: Promise<pg.Client> | null = null;
+  private reconnectTimer: NodeJS.Timeout | undefined;
+  private failures = 0;
+  private closed = false;
+
+  constructor(private readonly options: PostgresTransportOptions) {
+    this.notifyChannel = options.channel ?? 'runlane_wakeup';
+    if (!CHANNEL_PATTERN.test(this.notifyChannel)) {
+      throw new InvalidOptionError(messages.invalidOption('PostgresTransport option "channel"', 'must be a lower-case SQL identifier of at most 63 characters'));
+    }
+    this.logger = options.logger ?? silentLogger;
+  }
+
+  async publish(wakeups: readonly RunlaneWakeup[]): Promise<void> {
+    const queues = [...new Set(wakeups.map((wakeup) => wakeup.queue))];
+    if (queues.length === 0) return;
+    try {
+      const client = await this.connect();
+      await client.query('SELECT pg_notify($1, q) FROM unnest($2::text[]) AS q', [this.notifyChannel, queues]);
+    } catch (error) {
+      throw new TransportUnavailableError(this.name, error);
+    }
+  }
+
+  async subscribe(handler: RunlaneWakeupHandler): Promise<() => Promise<void>> {
+    if (this.closed) throw new TransportUnavailableError(this.name, messages.transportClosed(this.name));
+    this.handlers.add(handler);
+    try {
+      await this.connect();
+    } catch (error) {
+      // The worker starts anyway and polls; the listener keeps trying in the background.
+      this.logger.warn(`PostgreSQL transport: LISTEN failed, retrying in the background: ${errorText(error)}`);
+      this.scheduleReconnect();
+    }
+    return async () => {
+      this.handlers.delete(handler);
+    };
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.reconnectTimer);
+    this.handlers.clear();
+    const client = this.client ?? (await this.connecting?.catch(() => null));
+    this.client = null;
+    await client?.end().catch(() => undefined);
+  }
+
+  /** The listening connection, connecting (and LISTENing) on first use. */
+  private connect(): Promise<pg.Client> {
+    if (this.client) return Promise.resolve(this.client);
+    if (this.closed) return Promise.reject(new Error(messages.transportClosed(this.name)));
+    this.connecting ??= this.open().finally(() => (this.connecting = null));
+    return this.connecting;
+  }
+
+  private async open(): Promise<pg.Client> {
+    const config = typeof this.options.connection === 'string' ? { connectionString: this.options.connection } : this.options.connection;
+    const client = new pg.Client({ application_name: 'runlane-listener', ...config });
+    client.on('error', (error) => this.dropped(client, error));
+    client.on('end', () => this.dropped(client, new Error('connection ended')));
+    client.on('notification', (message) => {
+      if (message.channel === this.notifyChannel) this.wake(message.payload);
+    });
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${client.escapeIdentifier(this.notifyChannel)}`);
+    } catch (error) {
+      client.removeAllListeners('end');
+      await client.end().catch(() => undefined);
+      throw error;
+    }
+    if (this.closed) {
+      await client.end().catch(() => undefined);
+      throw new Error(messages.transportClosed(this.name));
+    }
+    this.client = client;
+    if (this.failures > 0) {
+      this.logger.log(`PostgreSQL transport: listening again on "${this.notifyChannel}"`);
+      // Notifications sent while the connection was down are lost: have every worker look now.
+      this.wake(undefined);
+    }
+    this.failures = 0;
+    return client;
+  }
+
+  private dropped(client: pg.Client, error: Error): void {
+    if (this.client !== client) return;
+    this.client = null;
+    client.end().catch(() => undefined);
+    if (this.closed) return;
+    this.logger.warn(`PostgreSQL transport: the LISTEN connection dropped, reconnecting: ${errorText(error)}`);
+    this.scheduleReconnect();
+  }
+
+  private scheduleReconnect(): void {
+    if (this.closed || this.reconnectTimer) return;
+    const first = this.options.reconnectDelay ?? 100;
+    const max = this.options.maxReconnectDelay ?? 10_000;
+    const delay = Math.min(max, first * 2 ** Math.min(this.failures, 20)) * (0.8 + Math.random() * 0.4);
+    this.failures += 1;
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = undefined;
+      if (this.closed || this.handlers.size === 0) return;
+      this.connect().catch((error) => {
+        this.logger.warn(`PostgreSQL transport: reconnecting failed: ${errorText(error)}`);
+        this.scheduleReconnect();
+      });
+    }, delay);
+    this.reconnectTimer.unref?.();
+  }
+
+  private wake(queue: string | undefined): void {
+    for (const handler of this.handlers) {
+      if (queue === undefined || handler.queues.includes(queue)) handler.wake(queue);
+    }
+  }
+}
