@@ -30,7 +30,8 @@ WITH input AS (
      available_at, wakeup_due, created_at, updated_at)
   SELECT $4, $5, 'queued', $6, input.payload, $7, input.idempotency_key, $8::jsonb,
     coalesce($9::timestamptz, ${NOW} + $10::bigint ${MS}),
-    coalesce($9::timestamptz, ${NOW} + $10::bigint ${MS}) > ${NOW}, ${NOW}, ${NOW}
+    -- A delayed run needs a wakeup when due, unless its outbox row (published when due) is it.
+    coalesce($9::timestamptz, ${NOW} + $10::bigint ${MS}) > ${NOW} AND NOT $11::boolean, ${NOW}, ${NOW}
   FROM input
   ORDER BY input.ord
   ON CONFLICT (task_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
