@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { RunlaneModule } from '../lib/index.js';
-import { databaseOptions } from './database.js';
+import { databaseOptions, transportOption } from './database.js';
 import { ScheduleModule } from '@nestjs/schedule';
 import { MailerService } from './mailer.service.js';
 import { ReportProviderService } from './report-provider.service.js';
@@ -20,6 +20,7 @@ export class TasksModule {}
     TypeOrmModule.forRoot(databaseOptions()),
     ScheduleModule.forRoot(),
     RunlaneModule.forRoot({
+      transport: transportOption(),
       worker: { enabled: process.env.RUNLANE_WORKER !== 'off', concurrency: 5, pollInterval: '200ms' },
       tick: { interval: '1s' },
       queues: { reports: { concurrency: 2 } },
