@@ -10,6 +10,7 @@ const blockTask = task({ id: 'proc.block', run: () => undefined });
 const stallTask = task({ id: 'proc.stall', run: () => undefined });
 const reportTask = task({ id: 'proc.report', queue: 'reports', run: () => undefined });
 const cancellableTask = task({ id: 'proc.cancellable', run: () => undefined });
+const stallLimitedTask = task({ id: 'proc.stallLimited', queue: 'limited', run: () => undefined });
 
 describe('worker processes', () => {
   let db: TestDatabase;
@@ -162,5 +163,27 @@ describe('worker processes', () => {
     expect(maxOpen).toBeLessThanOrEqual(2);
     const workers = await db.query(`SELECT DISTINCT worker FROM journal j JOIN runlane_runs r ON r.id = j.run_id WHERE r.queue = 'reports'`);
     expect(workers).toHaveLength(2);
+  });
+
+  it('a stalled worker on a queue limited to 1: its late outcome is rejected and the limit is never exceeded meanwhile', async () => {
+    const engine = createEngine(db, [stallLimitedTask]);
+    await engine.configureQueues({ limited: { concurrency: 1 } });
+    const env = { LEASE: '1s', STALL_MS: '5000', CONCURRENCY: '3', QUEUES: 'limited', QUEUE_LIMITS: 'limited:1' };
+    await Promise.all([spawnWorker({ WORKER_ID: 'l1', ...env }), spawnWorker({ WORKER_ID: 'l2', ...env })]);
+    const { run } = await engine.trigger(stallLimitedTask, {});
+    const second = await engine.trigger(stallLimitedTask, {});
+    let peak = 0;
+    await waitFor(async () => {
+      const [{ running }] = await db.query(`SELECT count(*)::int AS running FROM runlane_runs WHERE queue = 'limited' AND status = 'running'`);
+      peak = Math.max(peak, running);
+      const types = await eventTypes(engine, run.id);
+      const done = (await engine.getRun(second.run.id)).status === 'completed';
+      return types.includes('lease_lost') && done;
+    }, 'stale outcome rejected and both runs completed', 30_000);
+    expect(peak).toBe(1);
+    expect(await engine.getRun(run.id)).toMatchObject({ status: 'completed', result: 'fresh' });
+    const events = await engine.getRunEvents(run.id);
+    expect(events.filter((event) => event.type === 'completed')).toHaveLength(1);
+    expect(events.find((event) => event.type === 'lease_lost')).toMatchObject({ attempt: 1 });
   });
 });

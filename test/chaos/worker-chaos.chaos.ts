@@ -1,12 +1,15 @@
 import { task } from '../../lib/core/task.types.js';
 import { StorageUnavailableError } from '../../lib/core/errors.js';
 import { createEngine } from '../support/engine.js';
-import { restartPostgres, stopPostgresFor } from '../support/services.js';
+import { restartPostgres, restartRabbitMq, stopPostgresFor } from '../support/services.js';
+import { AmqpTransport } from '../../lib/transports/amqp.transport.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 import { waitFor } from '../support/wait-for.js';
 import { JOURNAL_DDL, startWorkerProcess, type WorkerProcess } from '../support/worker-process.js';
 
 const RUNS = 2000;
+const AMQP_URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
+const AMQP_PREFIX = `chaos.${process.pid}.`;
 const chaosTask = task({ id: 'proc.chaos', retry: { maxAttempts: 50 }, run: () => undefined });
 
 interface Slot {
@@ -17,14 +20,14 @@ interface Slot {
 }
 
 /**
- * Three worker processes drain 2,000 runs while workers are SIGKILLed at random and
- * restarted as a supervisor would, PostgreSQL restarts once and stops for 6 seconds
- * once. Afterwards every run must be terminal, completed exactly once, and every
+ * Three worker processes, with wakeups over RabbitMQ, drain 2,000 runs while workers are
+ * SIGKILLed at random and restarted as a supervisor would, PostgreSQL restarts once and
+ * stops for 6 seconds once, and RabbitMQ restarts once. Afterwards every run must be terminal, completed exactly once, and every
  * repeated execution must be an attempt of its own that a kill or a lost lease ended.
  */
-describe('chaos: kills and database outages', () => {
+describe('chaos: kills, database and broker outages', () => {
   let db: TestDatabase;
-  const figures = { runs: RUNS, kills: 0, restarts: 0, outages: 0, triggerRetries: 0 };
+  const figures = { runs: RUNS, kills: 0, postgresRestarts: 0, postgresStops: 0, rabbitmqRestarts: 0, triggerRetries: 0 };
 
   beforeAll(async () => {
     db = await createTestDatabase();
@@ -35,7 +38,8 @@ describe('chaos: kills and database outages', () => {
   });
 
   it('no run lost, duplicated or stuck; no worker died but those killed', async () => {
-    const engine = createEngine(db, [chaosTask]);
+    const transport = new AmqpTransport({ url: AMQP_URL, queuePrefix: AMQP_PREFIX, connectionName: 'chaos-producer' });
+    const engine = createEngine(db, [chaosTask], { transport });
     const slots: Slot[] = ['w1', 'w2', 'w3'].map((id) => ({ id, current: undefined, killed: [], generation: 0 }));
     const start = async (slot: Slot) => {
       slot.generation += 1;
@@ -46,6 +50,9 @@ describe('chaos: kills and database outages', () => {
         LEASE: '3s',
         POLL: '100ms',
         TICK: '500ms',
+        TRANSPORT: 'amqp',
+        AMQP_URL,
+        AMQP_PREFIX,
       });
     };
     await Promise.all(slots.map(start));
@@ -85,10 +92,13 @@ describe('chaos: kills and database outages', () => {
     const kills = killer(chaosEnds);
     await new Promise((resolve) => setTimeout(resolve, 6_000));
     await restartPostgres();
-    figures.restarts += 1;
-    await new Promise((resolve) => setTimeout(resolve, 6_000));
+    figures.postgresRestarts += 1;
+    await new Promise((resolve) => setTimeout(resolve, 5_000));
     await stopPostgresFor(6_000);
-    figures.outages += 1;
+    figures.postgresStops += 1;
+    await new Promise((resolve) => setTimeout(resolve, 4_000));
+    await restartRabbitMq();
+    figures.rabbitmqRestarts += 1;
     await kills;
     await producer;
 
@@ -132,8 +142,8 @@ describe('chaos: kills and database outages', () => {
     const [{ duplicates }] = await db.query(
       `SELECT coalesce(sum(n - 1), 0)::int AS duplicates FROM (SELECT count(*) AS n FROM journal GROUP BY run_id) x`,
     );
-    // No delivery request is left behind.
-    const [{ pending }] = await db.query(`SELECT count(*)::int AS pending FROM runlane_outbox`);
+    // No delivery request is left behind: none pending, none given up on.
+    const [{ pending }] = await db.query(`SELECT count(*)::int AS pending FROM runlane_outbox WHERE status <> 'published'`);
     expect(pending).toBe(0);
     // No worker process died on its own: the only exits are the kills.
     for (const slot of slots) {
@@ -142,8 +152,14 @@ describe('chaos: kills and database outages', () => {
       expect(slot.current!.output()).not.toMatch(/Unhandled|uncaught/i);
     }
     await Promise.all(slots.map((slot) => slot.current!.kill('SIGTERM')));
+    await engine.close();
     console.log(
       `chaos figures: ${JSON.stringify({ ...figures, lost: RUNS - completed, duplicatedCompletions: doubleCompleted.length, stuck: 0, repeatedExecutions: duplicates })}`,
+    );
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync(
+      'test/chaos/last-run.json',
+      `${JSON.stringify({ date: new Date().toISOString(), ...figures, lost: RUNS - completed, duplicatedCompletions: doubleCompleted.length, stuck: 0, repeatedExecutions: duplicates }, null, 2)}\n`,
     );
   });
 });
