@@ -1,3 +1,4 @@
+import { exponentialBackoff } from './backoff.js';
 import { ActiveAttempt } from './active-attempt.js';
 import type { RunlaneClock } from './clock.js';
 import { parseDuration } from './duration.js';
@@ -73,15 +74,14 @@ export class Executor {
    * recovered by the normal lease rules.
    */
   private async record(attempt: ActiveAttempt, write: OutcomeInput) {
-    let delay = 100;
-    for (;;) {
+    for (let failures = 0; ; failures++) {
       try {
         return await this.store.recordOutcome(write);
       } catch (error) {
+        const delay = exponentialBackoff(failures, 100, 5_000);
         if (!isTransientStorageError(error) || Date.now() + delay > attempt.leaseValidUntil) throw error;
         this.logger.warn(`Run ${write.runId} attempt ${write.attempt}: database unreachable, retrying the outcome in ${delay}ms`);
         await new Promise((resolve) => setTimeout(resolve, delay));
-        delay = Math.min(delay * 2, 5_000);
       }
     }
   }

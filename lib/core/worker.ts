@@ -1,3 +1,4 @@
+import { exponentialBackoff } from './backoff.js';
 import { randomUUID } from 'node:crypto';
 import { ActiveAttempt } from './active-attempt.js';
 import type { AttemptResult, Executor } from './executor.js';
@@ -118,7 +119,7 @@ export class Worker implements WorkerHandle {
         await this.sleep(this.pollIntervalMs);
       } catch (error) {
         failures += 1;
-        const backoff = Math.min(this.pollIntervalMs * 2 ** Math.min(failures, 6), 30_000);
+        const backoff = exponentialBackoff(failures, this.pollIntervalMs, 30_000);
         this.deps.logger.warn(`Worker ${this.workerId}: claiming failed, retrying in ${backoff}ms: ${String(error)}`);
         await this.sleep(backoff);
       }

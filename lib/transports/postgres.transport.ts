@@ -1,3 +1,4 @@
+import { exponentialBackoff } from '../core/backoff.js';
 import pg from 'pg';
 import type { RunlaneWakeup } from '../core/delivery.js';
 import { errorText, InvalidOptionError, TransportUnavailableError } from '../core/errors.js';
@@ -137,7 +138,7 @@ export class PostgresTransport implements RunlaneTransport {
     if (this.closed || this.reconnectTimer) return;
     const first = this.options.reconnectDelay ?? 100;
     const max = this.options.maxReconnectDelay ?? 10_000;
-    const delay = Math.min(max, first * 2 ** Math.min(this.failures, 20)) * (0.8 + Math.random() * 0.4);
+    const delay = exponentialBackoff(this.failures, first, max);
     this.failures += 1;
     this.reconnectTimer = setTimeout(() => {
       this.reconnectTimer = undefined;
