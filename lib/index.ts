@@ -101,6 +101,7 @@ export {
   PayloadValidationError,
   RunlaneError,
   RunCancelledError,
+  RunlaneNotReadyError,
   RunNotFoundError,
   RunStateError,
   StorageUnavailableError,

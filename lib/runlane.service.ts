@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { RunlaneNotReadyError } from './core/errors.js';
 import type { EntityManager } from 'typeorm';
 import type { DeliveryOutcome } from './core/delivery.js';
 import type { AttemptResult } from './core/executor.js';
@@ -43,7 +44,7 @@ export class RunlaneService {
   /** The engine behind the service, for advanced use and tests. */
   get engine(): RunlaneEngine {
     if (!this.current) {
-      throw new Error('RunlaneService is not ready: call it after the application has initialized (app.init()).');
+      throw new RunlaneNotReadyError();
     }
     return this.current;
   }

@@ -106,6 +106,13 @@ export class RunStateError extends RunlaneError {
   }
 }
 
+/** `RunlaneService` was used before the application initialized (before `onModuleInit`). */
+export class RunlaneNotReadyError extends RunlaneError {
+  constructor() {
+    super('RUNLANE_NOT_READY', messages.serviceNotReady());
+  }
+}
+
 /** Runlane's tables are not in the database. */
 export class TablesMissingError extends RunlaneError {
   constructor(readonly missing: string[]) {

@@ -35,6 +35,8 @@ export const messages = {
     `Runlane task "${taskId}" returned a value that is not JSON-serializable: ${detail}`,
   leaseExpired: (runId: string, attempt: number) =>
     `The lease of run ${runId} (attempt ${attempt}) expired before the attempt recorded an outcome.`,
+  serviceNotReady: () =>
+    'RunlaneService is not ready: call it after the application has initialized (app.init() or app.listen()).',
   runCancelled: (runId: string) => `Run ${runId} was cancelled while its attempt was running.`,
   workerStopped: () => 'The worker stopped before the attempt finished.',
   storageUnavailable: (cause: string) =>
