@@ -13,6 +13,7 @@ import type { RunStatus } from './run.types.js';
 export interface DeliveryTarget {
   status: RunStatus;
   taskId: string;
+  queue: string;
   due: boolean;
   /** The wakeup's delivery request was issued for this run. */
   requested: boolean;
@@ -71,6 +72,7 @@ export class OutboxStore {
     return {
       status: row.status,
       taskId: row.task_id,
+      queue: row.queue,
       due: row.due,
       requested: row.requested,
       queuePaused: row.paused,

@@ -82,7 +82,7 @@ SELECT count(*) FILTER (WHERE status = 'dead')::int AS dead FROM failed`;
  * Relies on: the primary keys.
  */
 export const DELIVERY_TARGET_SQL = `
-SELECT r.status, r.task_id,
+SELECT r.status, r.task_id, r.queue,
   r.available_at <= ${NOW} AS due,
   EXISTS (SELECT 1 FROM runlane_outbox o WHERE o.id = $3::bigint AND o.run_id = r.id) AS requested,
   EXISTS (SELECT 1 FROM runlane_queues q WHERE q.name = r.queue AND q.paused) AS paused

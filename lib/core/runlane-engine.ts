@@ -720,7 +720,14 @@ export class RunlaneEngine {
     const reason = this.skipReason(target);
     if (reason) return { outcome: 'skipped', runId, reason };
     const result = await execute(async () => {
-      const [run] = await this.store.claim({ runId, taskIds: this.registry.ids(), limit: 1, workerId, leaseMs });
+      const [run] = await this.store.claim({
+        runId,
+        limitedQueue: this.queueLimits.has(target.queue) ? target.queue : undefined,
+        taskIds: this.registry.ids(),
+        limit: 1,
+        workerId,
+        leaseMs,
+      });
       return run ?? null;
     });
     if (result) return { outcome: 'executed', runId, result };
