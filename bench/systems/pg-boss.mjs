@@ -61,7 +61,8 @@ export async function startWorker(url, { concurrency, onJob }) {
   for (let i = 0; i < concurrency; i++) {
     await boss.work(QUEUE, async ([job]) => onJob?.(job.data));
   }
-  return { stop: () => boss.stop({ graceful: false, wait: true }) };
+  // Graceful: the jobs in flight finish (they are no-ops) instead of being failed.
+  return { stop: () => boss.stop({ graceful: true, wait: true, timeout: 10_000 }) };
 }
 
 export async function pending(db) {
