@@ -43,6 +43,13 @@ export async function freshDatabase(label) {
     query: (sql, params) => pool.query(sql, params),
     async drop() {
       await pool.end().catch(() => undefined);
+      // Clients that a system closed may still be disconnecting: a pool that already
+      // removed its error listener would crash on being terminated by FORCE. Wait for them.
+      for (let i = 0; i < 50; i++) {
+        const { rows } = await admin(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = '${name}'`);
+        if (rows[0].n === 0) break;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
       await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
     },
   };
