@@ -46,7 +46,9 @@ export async function freshDatabase(label) {
       // Clients that a system closed may still be disconnecting: a pool that already
       // removed its error listener would crash on being terminated by FORCE. Wait for them.
       for (let i = 0; i < 50; i++) {
-        const { rows } = await admin(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = '${name}'`);
+        const { rows } = await admin(
+          `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = '${name}'`,
+        );
         if (rows[0].n === 0) break;
         await new Promise((resolve) => setTimeout(resolve, 100));
       }

@@ -41,16 +41,28 @@ export async function client(db) {
   return {
     triggerOne: (payload) => boss.send(QUEUE, payload),
     triggerMany: (payloads) => boss.insert(payloads.map((data) => ({ name: QUEUE, data }))),
-    /** Completes every job left, in batches, through the API (for the storage figure). */
+    /**
+     * Completes every job left through the API (for the storage figure): the queued ones in
+     * fetched batches, and the ones a stopped worker left active.
+     */
     async completeAll() {
       for (;;) {
         const jobs = await boss.fetch(QUEUE, { batchSize: 1000 });
-        if (jobs.length === 0) return;
+        if (jobs.length === 0) break;
         await boss.complete(
           QUEUE,
           jobs.map((job) => job.id),
         );
       }
+      const { rows } = await db.query(
+        `SELECT id FROM pgboss.job WHERE name = $1 AND state = 'active'`,
+        [QUEUE],
+      );
+      if (rows.length > 0)
+        await boss.complete(
+          QUEUE,
+          rows.map((row) => row.id),
+        );
     },
     close: () => boss.stop({ graceful: false, wait: true }),
   };
