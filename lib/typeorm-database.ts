@@ -3,6 +3,8 @@ import type { DataSource, EntityManager, QueryRunner } from 'typeorm';
 import type { RunlaneDatabase } from './core/database.js';
 
 interface PoolLike {
+  /** Set by node-postgres' Pool only; other drivers behind `master` (PGlite) take text. */
+  Client?: unknown;
   query(
     statement: string | { name: string; text: string; values?: unknown[] },
     params?: readonly unknown[],
@@ -38,7 +40,7 @@ export function dataSourceDatabase(dataSource: DataSource): RunlaneDatabase {
     async query(sql, params) {
       const pool = (dataSource.driver as unknown as { master?: PoolLike }).master;
       if (pool && typeof pool.query === 'function') {
-        const name = statementName(sql);
+        const name = pool.Client ? statementName(sql) : undefined;
         const values = params as unknown[] | undefined;
         const result = await (name
           ? pool.query({ name, text: sql, values })
