@@ -69,28 +69,46 @@ SELECT * FROM runlane_runs WHERE task_id = $1 AND idempotency_key = ANY($2::text
  * Relies on: runlane_runs_claim_idx (queue, priority DESC, available_at, id) WHERE waiting.
  */
 export function claimSql(pick: 'queue' | 'queues' | 'run', limited = false): string {
-  const where =
-    pick === 'run'
-      ? 'id = $2::bigint'
-      : pick === 'queue'
-        ? 'queue = $2::text'
-        : 'queue = ANY($2::text[])';
+  const where = pick === 'run' ? 'id = $2::bigint' : 'queue = $2::text';
   // A queue with a global concurrency limit is claimed from inside a transaction that
   // holds its runlane_queues row (LOCK_QUEUE_SQL), so this count sees every other claim.
   const limit = limited
     ? `GREATEST(0, LEAST($4::int, $7::int - (SELECT count(*) FROM runlane_runs WHERE queue = $8::text AND status = 'running')))`
     : '$4';
-  return `
-WITH due AS (
+  // The paused check names the queue, not the row's column, so that PostgreSQL evaluates it
+  // once and walks the claim index in order, stopping after `limit` rows; correlated with
+  // each row it became an anti-join that read and sorted every due run (a sequential scan
+  // of the whole backlog). Several queues: the first runs of each queue by the index, then
+  // the first of those.
+  const due =
+    pick === 'queues'
+      ? `
+  SELECT r.id FROM unnest($2::text[]) AS wanted(queue)
+  CROSS JOIN LATERAL (
+    SELECT id, priority, available_at FROM runlane_runs
+    WHERE queue = wanted.queue
+      AND status IN ${WAITING}
+      AND available_at <= ${NOW}
+      AND task_id = ANY($3::text[])
+      AND NOT EXISTS (SELECT 1 FROM runlane_queues q WHERE q.name = wanted.queue AND q.paused)
+    ORDER BY priority DESC, available_at, id
+    LIMIT ${limit}
+    FOR UPDATE SKIP LOCKED
+  ) r
+  ORDER BY r.priority DESC, r.available_at, r.id
+  LIMIT ${limit}`
+      : `
   SELECT id FROM runlane_runs
   WHERE ${where}
     AND status IN ${WAITING}
     AND available_at <= ${NOW}
     AND task_id = ANY($3::text[])
-    AND NOT EXISTS (SELECT 1 FROM runlane_queues q WHERE q.name = runlane_runs.queue AND q.paused)
+    AND NOT EXISTS (SELECT 1 FROM runlane_queues q WHERE q.name = ${pick === 'queue' ? '$2::text' : 'runlane_runs.queue'} AND q.paused)
   ORDER BY priority DESC, available_at, id
   LIMIT ${limit}
-  FOR UPDATE${pick === 'run' ? '' : ' SKIP LOCKED'}
+  FOR UPDATE${pick === 'run' ? '' : ' SKIP LOCKED'}`;
+  return `
+WITH due AS (${due}
 ), claimed AS (
   UPDATE runlane_runs r SET
     status = 'running',
