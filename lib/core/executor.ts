@@ -1,4 +1,5 @@
 import { exponentialBackoff } from './backoff.js';
+import { Completer } from './completer.js';
 import { ActiveAttempt } from './active-attempt.js';
 import type { RunlaneClock } from './clock.js';
 import { parseDuration } from './duration.js';
@@ -44,13 +45,17 @@ export interface AttemptResult {
 
 /** Runs one attempt of a claimed run and records its outcome, fenced by the lease. */
 export class Executor {
+  private readonly completer: Completer;
+
   constructor(
     private readonly store: RunStore,
     private readonly registry: TaskRegistry,
     private readonly clock: RunlaneClock,
     private readonly logger: RunlaneLogger,
     private readonly workerId: string,
-  ) {}
+  ) {
+    this.completer = new Completer(store);
+  }
 
   async execute(attempt: ActiveAttempt): Promise<AttemptResult> {
     const { run } = attempt;
@@ -76,7 +81,7 @@ export class Executor {
   private async record(attempt: ActiveAttempt, write: OutcomeInput) {
     for (let failures = 0; ; failures++) {
       try {
-        return await this.store.recordOutcome(write);
+        return await this.completer.record(write);
       } catch (error) {
         const delay = exponentialBackoff(failures, 100, 5_000);
         if (!isTransientStorageError(error) || Date.now() + delay > attempt.leaseValidUntil) throw error;

@@ -191,6 +191,46 @@ WITH updated AS (
 SELECT u.id, u.status, u.available_at FROM updated u`;
 
 /**
+ * Records the completions of several attempts in one statement, each fenced by its own
+ * lease token, with its `completed` event (or `cancelled`, or `lease_lost`) — the batched
+ * form of RECORD_OUTCOME_SQL for the most common outcome.
+ * Params: now, run ids, attempts, results (jsonb array), worker id.
+ */
+export const RECORD_COMPLETIONS_SQL = `
+WITH input AS (
+  SELECT i.id, i.attempt, r.result
+  FROM unnest($2::bigint[], $3::int[]) WITH ORDINALITY AS i(id, attempt, ord)
+  JOIN jsonb_array_elements($4::jsonb) WITH ORDINALITY AS r(result, ord) USING (ord)
+), updated AS (
+  UPDATE runlane_runs r SET
+    status = CASE WHEN r.cancel_requested_at IS NOT NULL THEN 'cancelled' ELSE 'completed' END,
+    result = CASE WHEN r.cancel_requested_at IS NOT NULL THEN NULL ELSE input.result END,
+    error = NULL,
+    wakeup_due = false,
+    lease_expires_at = NULL,
+    worker_id = NULL,
+    finished_at = ${NOW},
+    updated_at = ${NOW}
+  FROM input
+  WHERE r.id = input.id AND r.attempts = input.attempt AND r.status = 'running'
+  RETURNING r.id, r.status, r.attempts, r.updated_at
+), new_events AS (
+  SELECT id, CASE status WHEN 'cancelled' THEN 'cancelled' ELSE 'completed' END AS type,
+    attempts AS attempt, updated_at AS at, '{}'::jsonb AS data
+  FROM updated
+  UNION ALL
+  SELECT input.id, 'lease_lost', input.attempt, ${NOW},
+    jsonb_build_object('workerId', $5::text, 'outcome', 'completed')
+  FROM input
+  WHERE NOT EXISTS (SELECT 1 FROM updated u WHERE u.id = input.id)
+    AND EXISTS (SELECT 1 FROM runlane_runs x WHERE x.id = input.id)
+), inserted_events AS (
+  INSERT INTO runlane_run_events (run_id, type, attempt, at, data)
+  SELECT id, type, attempt, at, data FROM new_events ORDER BY id
+)
+SELECT id, status FROM updated`;
+
+/**
  * Extends the leases of a worker's in-flight attempts in one statement and reports
  * which are still held and which an operator asked to cancel.
  * Params: now, run ids, attempts, lease ms.
@@ -382,8 +422,8 @@ FROM runlane_runs WHERE status IN ${WAITING} AND available_at <= ${NOW}
 GROUP BY queue`;
 
 /**
- * Deletes terminal runs (and, by cascade, their events) that finished more than
- * `olderThan` ago. Params: now, statuses, limit, older than ms.
+ * Deletes terminal runs that finished more than `olderThan` ago, with their events and
+ * delivery requests. Params: now, statuses, limit, older than ms.
  */
 export const PRUNE_SQL = `
 WITH doomed AS (
@@ -391,5 +431,9 @@ WITH doomed AS (
   WHERE status = ANY($2::text[]) AND finished_at < ${NOW} - $4::bigint ${MS}
   LIMIT $3
   FOR UPDATE SKIP LOCKED
+), doomed_events AS (
+  DELETE FROM runlane_run_events e USING doomed WHERE e.run_id = doomed.id
+), doomed_deliveries AS (
+  DELETE FROM runlane_outbox o USING doomed WHERE o.run_id = doomed.id
 )
 DELETE FROM runlane_runs r USING doomed WHERE r.id = doomed.id RETURNING r.id`;

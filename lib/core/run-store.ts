@@ -9,6 +9,7 @@ import {
   GET_RUN_EVENTS_SQL,
   GET_RUN_SQL,
   HEARTBEAT_SQL,
+  RECORD_COMPLETIONS_SQL,
   LIMITED_QUEUES_SQL,
   LOCK_QUEUE_SQL,
   PRUNE_SQL,
@@ -281,6 +282,24 @@ export class RunStore {
     return rows.length > 0
       ? { recorded: true, status: rows[0].status as RunStatus }
       : { recorded: false, status: null };
+  }
+
+  /**
+   * Records several completions in one statement, each fenced by its lease token.
+   * Returns, per run id, what was recorded (`recorded: false` when the lease was lost).
+   */
+  async recordCompletions(writes: OutcomeInput[]): Promise<Map<string, RecordedOutcome>> {
+    const rows = await this.db.query<{ id: string | number; status: RunStatus }>(RECORD_COMPLETIONS_SQL, [
+      this.now(),
+      writes.map((write) => write.runId),
+      writes.map((write) => write.attempt),
+      `[${writes.map((write) => write.result ?? 'null').join(',')}]`,
+      writes[0]?.workerId ?? null,
+    ]);
+    const recorded = new Map(rows.map((row) => [String(row.id), { recorded: true, status: row.status }]));
+    return new Map(
+      writes.map((write) => [write.runId, recorded.get(write.runId) ?? { recorded: false, status: null }]),
+    );
   }
 
   /** Extends leases; returns the held runs, each with whether a cancel was requested. */

@@ -1,5 +1,4 @@
-import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
-import { RunlaneRunEntity } from './run.entity.js';
+import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 
 /**
  * A delivery request (`runlane_outbox`): the durable intent to wake a worker for a run,
@@ -14,10 +13,6 @@ export class RunlaneOutboxEntity {
 
   @Column({ name: 'run_id', type: 'bigint' })
   runId!: string;
-
-  @ManyToOne(() => RunlaneRunEntity, { onDelete: 'CASCADE' })
-  @JoinColumn({ name: 'run_id' })
-  run?: RunlaneRunEntity;
 
   @Column({ type: 'text' })
   queue!: string;

@@ -1,19 +1,16 @@
-import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
-import { RunlaneRunEntity } from './run.entity.js';
+import { Column, Entity, PrimaryColumn, PrimaryGeneratedColumn } from 'typeorm';
 
-/** One entry of a run's history (`runlane_run_events`). */
+/**
+ * One entry of a run's history (`runlane_run_events`). The key is (run id, event id): one
+ * index serves both uniqueness and reading a run's events in order.
+ */
 @Entity('runlane_run_events')
-@Index('runlane_run_events_run_idx', ['runId', 'id'])
 export class RunlaneRunEventEntity {
-  @PrimaryGeneratedColumn('identity', { type: 'bigint', generatedIdentity: 'ALWAYS' })
-  id!: string;
-
-  @Column({ name: 'run_id', type: 'bigint' })
+  @PrimaryColumn({ name: 'run_id', type: 'bigint' })
   runId!: string;
 
-  @ManyToOne(() => RunlaneRunEntity, { onDelete: 'CASCADE' })
-  @JoinColumn({ name: 'run_id' })
-  run?: RunlaneRunEntity;
+  @PrimaryGeneratedColumn('identity', { type: 'bigint', generatedIdentity: 'ALWAYS' })
+  id!: string;
 
   @Column({ type: 'text' })
   type!: string;

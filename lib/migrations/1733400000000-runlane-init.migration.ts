@@ -50,19 +50,21 @@ export class RunlaneInit1733400000000 implements MigrationInterface {
       CREATE INDEX runlane_runs_created_idx ON runlane_runs (created_at, id)`);
     await queryRunner.query(`
       CREATE TABLE runlane_run_events (
-        id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-        run_id bigint NOT NULL REFERENCES runlane_runs (id) ON DELETE CASCADE,
+        run_id bigint NOT NULL,
+        id bigint GENERATED ALWAYS AS IDENTITY,
         type text NOT NULL,
         attempt integer NOT NULL,
         at timestamptz NOT NULL,
-        data jsonb NOT NULL DEFAULT '{}'
+        data jsonb NOT NULL DEFAULT '{}',
+        -- One index serves both the key and the hot read (a run's events in order). No
+        -- foreign key: events are written in the same statement as their run's change,
+        -- and prune() deletes them with their run.
+        CONSTRAINT runlane_run_events_pkey PRIMARY KEY (run_id, id)
       )`);
-    await queryRunner.query(`
-      CREATE INDEX runlane_run_events_run_idx ON runlane_run_events (run_id, id)`);
     await queryRunner.query(`
       CREATE TABLE runlane_outbox (
         id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-        run_id bigint NOT NULL REFERENCES runlane_runs (id) ON DELETE CASCADE,
+        run_id bigint NOT NULL,
         queue text NOT NULL,
         status text NOT NULL DEFAULT 'pending' CONSTRAINT runlane_outbox_status_check CHECK (status IN ('pending', 'published', 'dead')),
         attempts integer NOT NULL DEFAULT 0,
