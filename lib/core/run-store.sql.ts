@@ -48,7 +48,9 @@ WITH input AS (
   SELECT pg_notify($12::text, $5::text)
   WHERE $12::text IS NOT NULL AND EXISTS (SELECT 1 FROM inserted WHERE available_at <= ${NOW})
 )
-SELECT inserted.*, d.id AS delivery_id, n.notified
+-- Only what the caller does not know already: the rest of each snapshot is its input.
+SELECT inserted.id, inserted.idempotency_key, inserted.available_at, inserted.created_at,
+  d.id AS delivery_id, n.notified
 FROM inserted
 LEFT JOIN delivery_requests d ON d.run_id = inserted.id
 -- n.notified is selected so that the planner cannot remove this join (and with it the NOTIFY).

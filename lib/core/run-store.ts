@@ -148,7 +148,39 @@ export class RunStore {
       delivery.outbox,
       delivery.notifyChannel,
     ]);
-    return rows.map((row) => ({ run: toRun(row), deliveryId: row.delivery_id == null ? null : String(row.delivery_id) }));
+    // Rows come back in input order (ids ascend with it); with idempotency keys, only the
+    // runs that were inserted come back, matched by key.
+    const byKey = input.idempotencyKeys ? new Map(input.idempotencyKeys.map((key, index) => [key, index])) : null;
+    return rows.map((row, position) => {
+      const index = byKey ? byKey.get(row.idempotency_key)! : position;
+      const createdAt = toDate(row.created_at)!;
+      const run: Run = {
+        id: String(row.id),
+        taskId: input.taskId,
+        queue: input.queue,
+        status: 'queued',
+        payload: JSON.parse(input.payloads[index]),
+        result: null,
+        error: null,
+        attempts: 0,
+        failures: 0,
+        releases: 0,
+        maxAttempts: input.maxAttempts,
+        priority: input.priority,
+        idempotencyKey: row.idempotency_key ?? null,
+        source: input.source,
+        lastRelease: null,
+        availableAt: toDate(row.available_at)!,
+        leaseExpiresAt: null,
+        workerId: null,
+        cancelRequestedAt: null,
+        createdAt,
+        updatedAt: createdAt,
+        startedAt: null,
+        finishedAt: null,
+      };
+      return { run, deliveryId: row.delivery_id == null ? null : String(row.delivery_id) };
+    });
   }
 
   async findByIdempotencyKeys(

@@ -10,7 +10,7 @@ import {
 } from './delivery.js';
 import { Dispatcher } from './dispatcher.js';
 import { parseDuration, type Duration } from './duration.js';
-import { InvalidDeliveryError, InvalidOptionError, RunStateError, TablesMissingError } from './errors.js';
+import { errorText, InvalidDeliveryError, InvalidOptionError, RunStateError, TablesMissingError } from './errors.js';
 import { Executor, type AttemptResult } from './executor.js';
 import { Heartbeat } from './heartbeat.js';
 import { silentLogger, type RunlaneLogger } from './logger.js';
@@ -272,7 +272,7 @@ export class RunlaneEngine {
     );
     const policy = dispatchPolicy(options.dispatch ?? this.dispatchPolicy, `triggerBatch("${registered.id}") option "dispatch"`);
     if (json.length === 0) return { runs: [], dispatch: { status: 'skipped' } };
-    const writes = this.writesFor(policy);
+    const writes = this.writesFor(policy, options.database === undefined);
     const inserted = await this.store.insertRunsWithDeliveries(
       { ...placement, taskId: registered.id, source: { type: 'trigger' }, payloads: json, idempotencyKeys: null },
       writes,
@@ -638,10 +638,11 @@ export class RunlaneEngine {
     const db = options.database && guardDatabase(options.database);
     const policy = dispatchPolicy(options.dispatch ?? this.dispatchPolicy, `trigger("${registered.id}") option "dispatch"`);
     // runNow claims its run inline at once: no wakeup needed.
-    const writes = source.type === 'runNow' ? NO_WRITES : this.writesFor(policy);
+    const writes = source.type === 'runNow' ? NO_WRITES : this.writesFor(policy, db === undefined);
     const inserted = await this.store.insertRunsWithDeliveries(input, writes, db);
     if (inserted.length > 0) {
-      const dispatch = await this.dispatchInserted(inserted, writes, policy, db !== undefined);
+      const dispatch: DispatchResult =
+        source.type === 'runNow' ? { status: 'skipped' } : await this.dispatchInserted(inserted, writes, policy, db !== undefined);
       return { run: inserted[0].run as Run<TPayload, TResult>, deduplicated: false, dispatch };
     }
     const [existing] = await this.store.findByIdempotencyKeys(registered.id, [key!], db);
@@ -674,10 +675,16 @@ export class RunlaneEngine {
   }
 
   /** What the trigger-time writes announce for a dispatch policy. */
-  private writesFor(policy: DispatchPolicy): DeliveryWrites {
+  /**
+   * What a write that requests delivery writes in its own statement. With a NOTIFY
+   * transport, a trigger that commits on its own notifies right after, coalesced
+   * (`publishAfterCommit`); one inside the caller's transaction, and tick()'s statements,
+   * notify in the statement, so the wakeup goes out exactly at commit.
+   */
+  private writesFor(policy: DispatchPolicy, publishAfterCommit = false): DeliveryWrites {
     if (!this.dispatcher || !this.transport) return NO_WRITES;
     if (this.transport.mode === 'notify' && policy === 'immediate') {
-      return { outbox: false, notifyChannel: this.transport.notifyChannel! };
+      return publishAfterCommit ? NO_WRITES : { outbox: false, notifyChannel: this.transport.notifyChannel! };
     }
     return { outbox: true, notifyChannel: null };
   }
@@ -697,6 +704,16 @@ export class RunlaneEngine {
     // available_at and created_at come from the same clock in the same statement.
     const due = inserted.filter(({ run }) => run.availableAt.getTime() <= run.createdAt.getTime());
     if (writes.notifyChannel) return { status: due.length > 0 ? 'published' : 'polling' };
+    if (this.transport?.mode === 'notify' && policy === 'immediate' && !inCallerTransaction) {
+      if (due.length === 0) return { status: 'polling' };
+      try {
+        // A NOTIFY transport routes by queue only: these wakeups name no delivery request.
+        await this.transport.publish(due.map(({ run }) => ({ runId: run.id, deliveryId: '', queue: run.queue })));
+        return { status: 'published' };
+      } catch (error) {
+        return { status: 'polling', error: errorText(error) };
+      }
+    }
     if (!writes.outbox || !this.dispatcher) return { status: 'polling' };
     if (policy === 'deferred' || inCallerTransaction || due.length === 0) return { status: 'pending' };
     const outcome = await this.dispatcher.publish(

@@ -25,12 +25,12 @@ export interface PostgresTransportOptions {
 const CHANNEL_PATTERN = /^[a-z_][a-z0-9_]{0,62}$/;
 
 /**
- * Wakeups over PostgreSQL LISTEN/NOTIFY: nothing extra to run. The trigger statement
- * notifies the run's queue name, delivered at commit (never for a rolled-back
- * transaction; PostgreSQL coalesces identical notifications of one transaction). Idle
- * workers claim at once; a dropped listener reconnects with backoff, and the workers'
- * poll covers the gap. `publish()` (used for deferred and retried delivery requests)
- * notifies over the same connection.
+ * Wakeups over PostgreSQL LISTEN/NOTIFY: nothing extra to run. A trigger's wakeup is a
+ * NOTIFY of the run's queue name: right after the trigger commits, coalesced with the
+ * other triggers of the moment (`publish()`), or — for a trigger inside the caller's
+ * transaction, and for `tick()`'s statements — inside the writing statement, delivered at
+ * commit (never for a rolled-back transaction). Idle workers claim at once; a dropped
+ * listener reconnects with backoff, and the workers' poll covers the gap.
  */
 export class PostgresTransport implements RunlaneTransport {
   readonly name = 'postgres';
@@ -43,6 +43,9 @@ export class PostgresTransport implements RunlaneTransport {
   private reconnectTimer: NodeJS.Timeout | undefined;
   private failures = 0;
   private closed = false;
+  private readonly pendingQueues = new Set<string>();
+  private publishWaiters: { resolve(): void; reject(error: unknown): void }[] = [];
+  private publishing = false;
 
   constructor(private readonly options: PostgresTransportOptions) {
     this.notifyChannel = options.channel ?? 'runlane_wakeup';
@@ -52,14 +55,39 @@ export class PostgresTransport implements RunlaneTransport {
     this.logger = options.logger ?? silentLogger;
   }
 
-  async publish(wakeups: readonly RunlaneWakeup[]): Promise<void> {
-    const queues = [...new Set(wakeups.map((wakeup) => wakeup.queue))];
-    if (queues.length === 0) return;
+  /**
+   * Notifies the wakeups' queues over the listener connection. Calls made while a
+   * notification is in flight are coalesced into the next one: under load, many triggers
+   * share one NOTIFY (each NOTIFY serializes commits in PostgreSQL), and an idle
+   * transport notifies at once.
+   */
+  publish(wakeups: readonly RunlaneWakeup[]): Promise<void> {
+    if (wakeups.length === 0) return Promise.resolve();
+    for (const wakeup of wakeups) this.pendingQueues.add(wakeup.queue);
+    return new Promise((resolve, reject) => {
+      this.publishWaiters.push({ resolve, reject });
+      if (!this.publishing) void this.flushPublishes();
+    });
+  }
+
+  private async flushPublishes(): Promise<void> {
+    this.publishing = true;
     try {
-      const client = await this.connect();
-      await client.query('SELECT pg_notify($1, q) FROM unnest($2::text[]) AS q', [this.notifyChannel, queues]);
-    } catch (error) {
-      throw new TransportUnavailableError(this.name, error);
+      while (this.publishWaiters.length > 0) {
+        const queues = [...this.pendingQueues];
+        const waiters = this.publishWaiters.splice(0);
+        this.pendingQueues.clear();
+        try {
+          const client = await this.connect();
+          await client.query('SELECT pg_notify($1, q) FROM unnest($2::text[]) AS q', [this.notifyChannel, queues]);
+          for (const waiter of waiters) waiter.resolve();
+        } catch (error) {
+          const failure = new TransportUnavailableError(this.name, error);
+          for (const waiter of waiters) waiter.reject(failure);
+        }
+      }
+    } finally {
+      this.publishing = false;
     }
   }
 
