@@ -18,6 +18,9 @@ export class ActiveAttempt {
     this.leaseValidUntil = claimedAt + leaseMs;
   }
 
+  /** Called once when the task's code has finished, before its outcome is written. */
+  onTaskSettled: (() => void) | undefined;
+
   get runId(): string {
     return this.run.id;
   }

@@ -61,6 +61,7 @@ export class Executor {
     const { run } = attempt;
     const task = this.registry.get(run.taskId);
     const settled = await this.runTask(task, attempt);
+    attempt.onTaskSettled?.();
     const outcome = this.decide(task, run, settled);
     const recorded = await this.record(attempt, outcome.write);
     if (!recorded.recorded) {

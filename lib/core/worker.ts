@@ -60,6 +60,8 @@ export function defaultWorkerId(): string {
  */
 export class Worker implements WorkerHandle {
   private readonly attempts = new Map<ActiveAttempt, Promise<void>>();
+  /** Attempts whose task code is running: what `concurrency` limits. */
+  private executing = 0;
   /** Slots held by delivered wakeups between their claim and their attempt. */
   private reserved = 0;
   private readonly slotWaiters: (() => void)[] = [];
@@ -84,7 +86,7 @@ export class Worker implements WorkerHandle {
   }
 
   get inFlight(): number {
-    return this.attempts.size;
+    return this.executing;
   }
 
   async start(): Promise<void> {
@@ -105,7 +107,7 @@ export class Worker implements WorkerHandle {
     while (this.running) {
       try {
         await this.maybeMaintain();
-        const free = this.concurrency - this.attempts.size - this.reserved;
+        const free = this.concurrency - this.executing - this.reserved;
         let claimed = 0;
         if (free > 0) {
           this.nudged = false;
@@ -115,7 +117,7 @@ export class Worker implements WorkerHandle {
         }
         failures = 0;
         if (claimed > 0 && claimed === free) continue;
-        if (this.nudged && this.attempts.size < this.concurrency) continue;
+        if (this.nudged && this.executing < this.concurrency) continue;
         await this.sleep(this.pollIntervalMs);
       } catch (error) {
         failures += 1;
@@ -143,7 +145,7 @@ export class Worker implements WorkerHandle {
    * executes the attempt. `null` when the claim took nothing.
    */
   async executeDelivered(claim: () => Promise<Run | null>): Promise<AttemptResult | null> {
-    while (this.running && this.attempts.size + this.reserved >= this.concurrency) {
+    while (this.running && this.executing + this.reserved >= this.concurrency) {
       await new Promise<void>((resolve) => this.slotWaiters.push(resolve));
     }
     if (!this.running) throw new WorkerStoppedError();
@@ -164,6 +166,18 @@ export class Worker implements WorkerHandle {
   private startAttempt(run: Run): Promise<AttemptResult> {
     const attempt = new ActiveAttempt(run, this.deps.leaseMs);
     this.deps.heartbeat.track(attempt);
+    // The slot frees when the task's code ends: the next claim overlaps the outcome write,
+    // which keeps the attempt's lease (and heartbeat) until it is recorded.
+    this.executing += 1;
+    let slotHeld = true;
+    const freeSlot = () => {
+      if (!slotHeld) return;
+      slotHeld = false;
+      this.executing -= 1;
+      this.slotWaiters.shift()?.();
+      this.wake();
+    };
+    attempt.onTaskSettled = freeSlot;
     const execution = this.deps.executor.execute(attempt);
     const settled = execution
       .then(
@@ -174,8 +188,7 @@ export class Worker implements WorkerHandle {
       .finally(() => {
         this.deps.heartbeat.untrack(attempt);
         this.attempts.delete(attempt);
-        this.slotWaiters.shift()?.();
-        this.wake();
+        freeSlot();
       });
     this.attempts.set(attempt, settled);
     return execution;
