@@ -93,7 +93,11 @@ export class Worker implements WorkerHandle {
     if (this.deps.subscribe) {
       this.unsubscribe = await this.deps.subscribe(() => this.wake());
     }
-    this.loopDone = this.loop();
+    let firstPass!: () => void;
+    const lookedOnce = new Promise<void>((resolve) => (firstPass = resolve));
+    this.loopDone = this.loop(firstPass).finally(firstPass);
+    // The handle is returned once the worker has looked for due runs (and started them) once.
+    await lookedOnce;
   }
 
   /** Claim now instead of waiting for the poll interval. */
@@ -102,7 +106,7 @@ export class Worker implements WorkerHandle {
     this.wakeSleep?.();
   }
 
-  private async loop(): Promise<void> {
+  private async loop(firstPass: () => void): Promise<void> {
     let failures = 0;
     while (this.running) {
       try {
@@ -115,11 +119,13 @@ export class Worker implements WorkerHandle {
           claimed = runs.length;
           for (const run of runs) this.startAttempt(run);
         }
+        firstPass();
         failures = 0;
         if (claimed > 0 && claimed === free) continue;
         if (this.nudged && this.executing < this.concurrency) continue;
         await this.sleep(this.pollIntervalMs);
       } catch (error) {
+        firstPass();
         failures += 1;
         const backoff = exponentialBackoff(failures, this.pollIntervalMs, 30_000);
         this.deps.logger.warn(`Worker ${this.workerId}: claiming failed, retrying in ${backoff}ms: ${String(error)}`);
