@@ -35,10 +35,10 @@ WITH input AS (
   FROM input
   ORDER BY input.ord
   ON CONFLICT (task_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
-  RETURNING *
+  RETURNING id, queue, idempotency_key, available_at, created_at
 ), created_events AS (
   INSERT INTO runlane_run_events (run_id, type, attempt, at, data)
-  SELECT id, 'created', 0, created_at, jsonb_build_object('source', source->'type')
+  SELECT id, 'created', 0, created_at, jsonb_build_object('source', $8::jsonb->'type')
   FROM inserted ORDER BY id
 ), delivery_requests AS (
   INSERT INTO runlane_outbox (run_id, queue, available_at, created_at)

@@ -193,6 +193,7 @@ export class RunlaneEngine {
   private readonly inline: { executor: Executor; heartbeat: Heartbeat };
   private readonly workers = new Set<Worker>();
   private queueLimits = new Map<string, number>();
+  private triggersInFlight = 0;
   private claimRotation = 0;
   private readonly schedules: ScheduleManager;
   private readonly scheduleMaterializer: ScheduleMaterializer;
@@ -638,8 +639,17 @@ export class RunlaneEngine {
     const db = options.database && guardDatabase(options.database);
     const policy = dispatchPolicy(options.dispatch ?? this.dispatchPolicy, `trigger("${registered.id}") option "dispatch"`);
     // runNow claims its run inline at once: no wakeup needed.
-    const writes = source.type === 'runNow' ? NO_WRITES : this.writesFor(policy, db === undefined);
-    const inserted = await this.store.insertRunsWithDeliveries(input, writes, db);
+    // A trigger alone in this process notifies in its statement (the lowest latency); one
+    // among others in flight notifies after commit, coalesced with them.
+    const alone = this.triggersInFlight === 0;
+    const writes = source.type === 'runNow' ? NO_WRITES : this.writesFor(policy, db === undefined && !alone);
+    this.triggersInFlight += 1;
+    let inserted: Awaited<ReturnType<RunStore['insertRunsWithDeliveries']>>;
+    try {
+      inserted = await this.store.insertRunsWithDeliveries(input, writes, db);
+    } finally {
+      this.triggersInFlight -= 1;
+    }
     if (inserted.length > 0) {
       const dispatch: DispatchResult =
         source.type === 'runNow' ? { status: 'skipped' } : await this.dispatchInserted(inserted, writes, policy, db !== undefined);
