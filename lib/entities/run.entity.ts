@@ -11,7 +11,9 @@ import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
   unique: true,
   where: 'idempotency_key IS NOT NULL',
 })
-@Index('runlane_runs_created_idx', ['createdAt', 'id'])
+// The migration makes this a BRIN index (created_at follows insertion order), nearly free
+// to maintain on every insert; `synchronize` creates a plain b-tree of the same name.
+@Index('runlane_runs_created_idx', ['createdAt'])
 export class RunlaneRunEntity {
   @PrimaryGeneratedColumn('identity', { type: 'bigint', generatedIdentity: 'ALWAYS' })
   id!: string;

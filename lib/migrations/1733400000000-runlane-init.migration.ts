@@ -47,7 +47,7 @@ export class RunlaneInit1733400000000 implements MigrationInterface {
       CREATE UNIQUE INDEX runlane_runs_idempotency_idx ON runlane_runs (task_id, idempotency_key)
       WHERE idempotency_key IS NOT NULL`);
     await queryRunner.query(`
-      CREATE INDEX runlane_runs_created_idx ON runlane_runs (created_at, id)`);
+      CREATE INDEX runlane_runs_created_idx ON runlane_runs USING brin (created_at)`);
     await queryRunner.query(`
       CREATE TABLE runlane_run_events (
         run_id bigint NOT NULL,
