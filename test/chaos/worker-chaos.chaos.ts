@@ -62,7 +62,7 @@ describe('chaos: kills, database and broker outages', () => {
     let triggered = 0;
     const producer = (async () => {
       while (triggered < RUNS) {
-        const batch = Array.from({ length: Math.min(50, RUNS - triggered) }, (_, i) => ({ n: triggered + i }));
+        const batch = Array.from({ length: Math.min(25, RUNS - triggered) }, (_, i) => ({ n: triggered + i }));
         try {
           await engine.triggerBatch(chaosTask, batch);
           triggered += batch.length;
@@ -70,13 +70,15 @@ describe('chaos: kills, database and broker outages', () => {
           if (!(error instanceof StorageUnavailableError)) throw error;
           figures.triggerRetries += 1;
         }
-        await new Promise((resolve) => setTimeout(resolve, 50));
+        // 80 batches over about 30 seconds: triggers keep arriving through every outage.
+        await new Promise((resolve) => setTimeout(resolve, 350));
       }
     })();
 
+    const restarts: Promise<void>[] = [];
     const killer = async (stopAt: number) => {
       while (Date.now() < stopAt) {
-        await new Promise((resolve) => setTimeout(resolve, 1_500 + Math.random() * 2_000));
+        await new Promise((resolve) => setTimeout(resolve, 1_000 + Math.random() * 1_500));
         const slot = slots[Math.floor(Math.random() * slots.length)];
         const victim = slot.current;
         if (!victim) continue;
@@ -84,8 +86,8 @@ describe('chaos: kills, database and broker outages', () => {
         slot.killed.push(victim);
         await victim.kill('SIGKILL');
         figures.kills += 1;
-        await new Promise((resolve) => setTimeout(resolve, 300));
-        await start(slot);
+        // The supervisor restarts it shortly after, while the chaos goes on.
+        restarts.push(new Promise((resolve) => setTimeout(resolve, 300)).then(() => start(slot)));
       }
     };
     const chaosEnds = Date.now() + 30_000;
@@ -100,6 +102,7 @@ describe('chaos: kills, database and broker outages', () => {
     await restartRabbitMq();
     figures.rabbitmqRestarts += 1;
     await kills;
+    await Promise.all(restarts);
     await producer;
 
     await waitFor(
