@@ -1,7 +1,7 @@
 import { task } from '../../lib/core/task.types.js';
 import { StorageUnavailableError } from '../../lib/core/errors.js';
 import { createEngine } from '../support/engine.js';
-import { restartPostgres, restartRabbitMq, stopPostgresFor } from '../support/services.js';
+import { ensurePostgres, restartPostgres, restartRabbitMq, stopPostgresFor } from '../support/services.js';
 import { AmqpTransport } from '../../lib/transports/amqp.transport.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 import { waitFor } from '../support/wait-for.js';
@@ -34,6 +34,7 @@ describe('chaos: kills, database and broker outages', () => {
     await db.query(JOURNAL_DDL);
   });
   afterAll(async () => {
+    await ensurePostgres();
     await db.drop();
   });
 

@@ -48,3 +48,13 @@ export async function restartRabbitMq(): Promise<void> {
   execFileSync('rabbitmqctl', ['start_app'], { stdio: 'ignore' });
   execFileSync('rabbitmqctl', ['await_startup'], { stdio: 'ignore' });
 }
+
+/** Starts PostgreSQL if a failed chaos step left it stopped. */
+export async function ensurePostgres(): Promise<void> {
+  try {
+    await waitForPostgres(2_000);
+  } catch {
+    pgCtl('start');
+    await waitForPostgres();
+  }
+}
