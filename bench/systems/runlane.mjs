@@ -12,10 +12,7 @@ const require = createRequire(import.meta.url);
 const TASK_ID = 'bench.noop';
 const QUEUE = 'default';
 
-/**
- * The PostgreSQL transport (LISTEN/NOTIFY) once it is part of the package; until then
- * workers find new runs by polling. BENCH_RUNLANE_TRANSPORT=none forces polling.
- */
+/** The PostgreSQL transport (LISTEN/NOTIFY), the default; BENCH_RUNLANE_TRANSPORT=none forces polling. */
 const PostgresTransport =
   process.env.BENCH_RUNLANE_TRANSPORT === 'none' ? undefined : runlane.PostgresTransport;
 export const transport = PostgresTransport ? 'postgres' : 'none';
@@ -27,7 +24,7 @@ export const settings = {
   transport:
     transport === 'postgres'
       ? 'postgres (LISTEN/NOTIFY)'
-      : 'none: workers poll (the PostgreSQL transport is not on main yet)',
+      : 'none: workers poll (BENCH_RUNLANE_TRANSPORT=none)',
   pollInterval: '1s (default)',
   leaseDuration: '30s (default)',
   heartbeatInterval: '10s (default: a third of the lease)',
