@@ -1,4 +1,3 @@
-import { exponentialBackoff } from '../core/backoff.js';
 import type { Channel, ChannelModel, ConfirmChannel, ConsumeMessage } from 'amqplib';
 import { encodeWakeup, type RunlaneWakeup } from '../core/delivery.js';
 import {
@@ -10,6 +9,7 @@ import {
 } from '../core/errors.js';
 import { silentLogger, type RunlaneLogger } from '../core/logger.js';
 import { messages } from '../core/runlane.messages.js';
+import { Reconnector } from './reconnector.js';
 import type { RunlaneTransport, RunlaneWakeupHandler } from './transport.interface.js';
 
 /** Options of `AmqpTransport`. */
@@ -66,8 +66,7 @@ export class AmqpTransport implements RunlaneTransport {
   private connecting: Promise<ChannelModel> | null = null;
   private publisher: Promise<ConfirmChannel> | null = null;
   private asserted = new Set<string>();
-  private reconnectTimer: NodeJS.Timeout | undefined;
-  private failures = 0;
+  private readonly reconnector: Reconnector;
   private closed = false;
 
   constructor(private readonly options: AmqpTransportOptions) {
@@ -75,6 +74,7 @@ export class AmqpTransport implements RunlaneTransport {
       throw new InvalidOptionError(messages.invalidOption('AmqpTransport option "url"', 'must be an amqp:// or amqps:// URL'));
     }
     this.prefix = options.queuePrefix ?? 'runlane.';
+    this.reconnector = new Reconnector(options.reconnectDelay ?? 100, options.maxReconnectDelay ?? 10_000);
     this.logger = options.logger ?? silentLogger;
   }
 
@@ -129,7 +129,7 @@ export class AmqpTransport implements RunlaneTransport {
 
   async close(): Promise<void> {
     this.closed = true;
-    clearTimeout(this.reconnectTimer);
+    this.reconnector.cancel();
     this.subscriptions.clear();
     const connection = this.connection ?? (await this.connecting?.catch(() => null));
     this.connection = null;
@@ -158,8 +158,8 @@ export class AmqpTransport implements RunlaneTransport {
     }
     this.connection = connection;
     this.asserted = new Set();
-    if (this.failures > 0) this.logger.log('AMQP transport: connected again');
-    this.failures = 0;
+    if (this.reconnector.failing) this.logger.log('AMQP transport: connected again');
+    this.reconnector.succeeded();
     return connection;
   }
 
@@ -174,17 +174,10 @@ export class AmqpTransport implements RunlaneTransport {
   }
 
   private scheduleReconnect(): void {
-    if (this.closed || this.reconnectTimer) return;
-    const first = this.options.reconnectDelay ?? 100;
-    const max = this.options.maxReconnectDelay ?? 10_000;
-    const delay = exponentialBackoff(this.failures, first, max);
-    this.failures += 1;
-    this.reconnectTimer = setTimeout(() => {
-      this.reconnectTimer = undefined;
-      void this.resume();
-    }, delay);
-    this.reconnectTimer.unref?.();
+    if (this.closed) return;
+    this.reconnector.schedule(() => void this.resume());
   }
+
 
   /** Restarts every consumer that is not running. */
   private async resume(): Promise<void> {

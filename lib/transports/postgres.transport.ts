@@ -1,9 +1,9 @@
-import { exponentialBackoff } from '../core/backoff.js';
 import pg from 'pg';
 import type { RunlaneWakeup } from '../core/delivery.js';
 import { errorText, InvalidOptionError, TransportUnavailableError } from '../core/errors.js';
 import { silentLogger, type RunlaneLogger } from '../core/logger.js';
 import { messages } from '../core/runlane.messages.js';
+import { Reconnector } from './reconnector.js';
 import type { RunlaneTransport, RunlaneWakeupHandler } from './transport.interface.js';
 
 /** Options of `PostgresTransport`. */
@@ -40,8 +40,7 @@ export class PostgresTransport implements RunlaneTransport {
   private readonly handlers = new Set<RunlaneWakeupHandler>();
   private client: pg.Client | null = null;
   private connecting: Promise<pg.Client> | null = null;
-  private reconnectTimer: NodeJS.Timeout | undefined;
-  private failures = 0;
+  private readonly reconnector: Reconnector;
   private closed = false;
   private readonly pendingQueues = new Set<string>();
   private publishWaiters: { resolve(): void; reject(error: unknown): void }[] = [];
@@ -53,6 +52,7 @@ export class PostgresTransport implements RunlaneTransport {
       throw new InvalidOptionError(messages.invalidOption('PostgresTransport option "channel"', 'must be a lower-case SQL identifier of at most 63 characters'));
     }
     this.logger = options.logger ?? silentLogger;
+    this.reconnector = new Reconnector(options.reconnectDelay ?? 100, options.maxReconnectDelay ?? 10_000);
   }
 
   /**
@@ -108,7 +108,7 @@ export class PostgresTransport implements RunlaneTransport {
 
   async close(): Promise<void> {
     this.closed = true;
-    clearTimeout(this.reconnectTimer);
+    this.reconnector.cancel();
     this.handlers.clear();
     const client = this.client ?? (await this.connecting?.catch(() => null));
     this.client = null;
@@ -144,12 +144,12 @@ export class PostgresTransport implements RunlaneTransport {
       throw new Error(messages.transportClosed(this.name));
     }
     this.client = client;
-    if (this.failures > 0) {
+    if (this.reconnector.failing) {
       this.logger.log(`PostgreSQL transport: listening again on "${this.notifyChannel}"`);
       // Notifications sent while the connection was down are lost: have every worker look now.
       this.wake(undefined);
     }
-    this.failures = 0;
+    this.reconnector.succeeded();
     return client;
   }
 
@@ -163,21 +163,16 @@ export class PostgresTransport implements RunlaneTransport {
   }
 
   private scheduleReconnect(): void {
-    if (this.closed || this.reconnectTimer) return;
-    const first = this.options.reconnectDelay ?? 100;
-    const max = this.options.maxReconnectDelay ?? 10_000;
-    const delay = exponentialBackoff(this.failures, first, max);
-    this.failures += 1;
-    this.reconnectTimer = setTimeout(() => {
-      this.reconnectTimer = undefined;
+    if (this.closed) return;
+    this.reconnector.schedule(() => {
       if (this.closed || this.handlers.size === 0) return;
       this.connect().catch((error) => {
         this.logger.warn(`PostgreSQL transport: reconnecting failed: ${errorText(error)}`);
         this.scheduleReconnect();
       });
-    }, delay);
-    this.reconnectTimer.unref?.();
+    });
   }
+
 
   private wake(queue: string | undefined): void {
     for (const handler of this.handlers) {
