@@ -46,7 +46,6 @@ export interface WorkerDeps {
   logger: RunlaneLogger;
   /** Subscribes to wakeups; the callback nudges the worker to claim now. Returns an unsubscribe. */
   subscribe?(wake: () => void): Promise<() => Promise<void>>;
-  onAttempt?(result: AttemptResult): void;
 }
 
 export function defaultWorkerId(): string {
@@ -187,7 +186,7 @@ export class Worker implements WorkerHandle {
     const execution = this.deps.executor.execute(attempt);
     const settled = execution
       .then(
-        (result) => this.deps.onAttempt?.(result),
+        () => undefined,
         (error) =>
           this.deps.logger.error(`Worker ${this.workerId}: run ${run.id} attempt ${run.attempts} could not record its outcome: ${String(error)}`),
       )
