@@ -75,7 +75,10 @@ export type {
   RunlaneTransportMode,
   RunlaneWakeupHandler,
 } from './transports/transport.interface.js';
-export { PostgresTransport, type PostgresTransportOptions } from './transports/postgres.transport.js';
+export {
+  PostgresTransport,
+  type PostgresTransportOptions,
+} from './transports/postgres.transport.js';
 export { AmqpTransport, type AmqpTransportOptions } from './transports/amqp.transport.js';
 export { NoneTransport } from './transports/none.transport.js';
 export type { RunlaneTransportOption } from './transports/data-source-transport.util.js';

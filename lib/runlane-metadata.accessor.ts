@@ -13,6 +13,8 @@ export class RunlaneMetadataAccessor {
   }
 
   getSchedules(target: Function): ScheduleOptions[] {
-    return this.reflector.get<ScheduleOptions[] | undefined>(RUNLANE_SCHEDULE_METADATA, target) ?? [];
+    return (
+      this.reflector.get<ScheduleOptions[] | undefined>(RUNLANE_SCHEDULE_METADATA, target) ?? []
+    );
   }
 }

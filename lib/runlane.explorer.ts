@@ -29,24 +29,48 @@ export class RunlaneExplorer {
         const schedules = this.accessor.getSchedules(prototype[method]);
         const declaredAt = `${metatype.name}.${method}`;
         if (!options) {
-          if (schedules.length > 0) throw new InvalidOptionError(messages.scheduleWithoutTask(declaredAt));
+          if (schedules.length > 0)
+            throw new InvalidOptionError(messages.scheduleWithoutTask(declaredAt));
           continue;
         }
         if (!wrapper.isDependencyTreeStatic()) {
-          throw new InvalidOptionError(messages.requestScopedTask(String(options.id), metatype.name));
+          throw new InvalidOptionError(
+            messages.requestScopedTask(String(options.id), metatype.name),
+          );
         }
-        const withSchedules = schedules.length > 0 ? { ...options, schedule: [...[options.schedule ?? []].flat(), ...schedules] } : options;
-        tasks.push(resolveTask(withSchedules, (payload, context) => instance[method](payload, context), declaredAt, defaults));
+        const withSchedules =
+          schedules.length > 0
+            ? { ...options, schedule: [...[options.schedule ?? []].flat(), ...schedules] }
+            : options;
+        tasks.push(
+          resolveTask(
+            withSchedules,
+            (payload, context) => instance[method](payload, context),
+            declaredAt,
+            defaults,
+          ),
+        );
       }
     }
     for (const [index, definition] of (this.options.tasks ?? []).entries()) {
       const declaredAt = `RunlaneModule.forRoot({ tasks[${index}] })`;
       if (typeof definition?.run !== 'function') {
         throw new InvalidOptionError(
-          messages.invalidTaskOption(String(definition?.id), 'run', `must be a function (declared at ${declaredAt}); use task({ id, run }) or @Task() on a provider method`),
+          messages.invalidTaskOption(
+            String(definition?.id),
+            'run',
+            `must be a function (declared at ${declaredAt}); use task({ id, run }) or @Task() on a provider method`,
+          ),
         );
       }
-      tasks.push(resolveTask(definition, (payload, context) => definition.run(payload, context), declaredAt, defaults));
+      tasks.push(
+        resolveTask(
+          definition,
+          (payload, context) => definition.run(payload, context),
+          declaredAt,
+          defaults,
+        ),
+      );
     }
     return tasks;
   }

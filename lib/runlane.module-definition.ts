@@ -22,7 +22,13 @@ export const {
   .setExtras<RunlaneModuleExtras>({ isGlobal: true }, (definition, extras) => ({
     ...definition,
     global: extras.isGlobal,
-    imports: [...(definition.imports ?? []), TypeOrmModule.forFeature(runlaneEntities, extras.dataSource)],
-    providers: [...(definition.providers ?? []), { provide: RUNLANE_DATA_SOURCE, useValue: extras.dataSource }],
+    imports: [
+      ...(definition.imports ?? []),
+      TypeOrmModule.forFeature(runlaneEntities, extras.dataSource),
+    ],
+    providers: [
+      ...(definition.providers ?? []),
+      { provide: RUNLANE_DATA_SOURCE, useValue: extras.dataSource },
+    ],
   }))
   .build();

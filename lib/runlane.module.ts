@@ -53,7 +53,9 @@ export class RunlaneModule
 
   async onModuleInit(): Promise<void> {
     const tasks = this.explorer.explore();
-    const dataSource = this.moduleRef.get<DataSource>(getDataSourceToken(this.dataSourceName), { strict: false });
+    const dataSource = this.moduleRef.get<DataSource>(getDataSourceToken(this.dataSourceName), {
+      strict: false,
+    });
     const logger = this.options.logger ?? this.logger;
     this.engine = new RunlaneEngine({
       database: dataSourceDatabase(dataSource),
@@ -71,9 +73,13 @@ export class RunlaneModule
     await this.engine.configureQueues(this.options.queues);
     const schedules = await this.engine.reconcileSchedules();
     this.service.attach(this.engine);
-    this.logger.log(`Registered ${tasks.length} task(s): ${tasks.map((task) => task.id).join(', ') || 'none'}`);
+    this.logger.log(
+      `Registered ${tasks.length} task(s): ${tasks.map((task) => task.id).join(', ') || 'none'}`,
+    );
     if (schedules.created.length + schedules.updated.length > 0) {
-      this.logger.log(`Schedules: ${schedules.created.length} created, ${schedules.updated.length} updated`);
+      this.logger.log(
+        `Schedules: ${schedules.created.length} created, ${schedules.updated.length} updated`,
+      );
     }
   }
 
@@ -84,7 +90,12 @@ export class RunlaneModule
       this.logger.log(`Worker ${this.worker.workerId} started`);
     }
     if (this.options.tick && this.engine) {
-      this.ticker = await RunlaneTicker.start(this.engine, this.options.tick.interval, this.moduleRef, this.logger);
+      this.ticker = await RunlaneTicker.start(
+        this.engine,
+        this.options.tick.interval,
+        this.moduleRef,
+        this.logger,
+      );
     }
   }
 

@@ -18,7 +18,11 @@ import type {
   TriggerOptions,
   TriggerRunResult,
 } from './core/runlane-engine.js';
-import type { CreateScheduleInput, RunlaneSchedule, UpdateScheduleInput } from './core/schedule.types.js';
+import type {
+  CreateScheduleInput,
+  RunlaneSchedule,
+  UpdateScheduleInput,
+} from './core/schedule.types.js';
 import type { TaskLike } from './core/task.types.js';
 import type { WorkerHandle, WorkerOptions } from './core/worker.js';
 import { entityManagerDatabase } from './typeorm-database.js';
@@ -59,7 +63,10 @@ export class RunlaneService {
     options: RunlaneTriggerOptions = {},
   ): Promise<TriggerRunResult<TPayload, TResult>> {
     const { manager, ...rest } = options;
-    return this.engine.trigger(task, payload, { ...rest, ...(manager ? { database: entityManagerDatabase(manager) } : {}) });
+    return this.engine.trigger(task, payload, {
+      ...rest,
+      ...(manager ? { database: entityManagerDatabase(manager) } : {}),
+    });
   }
 
   /** Creates N runs of one task in one statement; all payloads are validated first, all or nothing. */
@@ -69,7 +76,10 @@ export class RunlaneService {
     options: RunlaneTriggerBatchOptions = {},
   ): Promise<TriggerBatchResult<TPayload, TResult>> {
     const { manager, ...rest } = options;
-    return this.engine.triggerBatch(task, payloads, { ...rest, ...(manager ? { database: entityManagerDatabase(manager) } : {}) });
+    return this.engine.triggerBatch(task, payloads, {
+      ...rest,
+      ...(manager ? { database: entityManagerDatabase(manager) } : {}),
+    });
   }
 
   /** Creates a run and executes its first attempt in this process; returns the run after that attempt. */
@@ -166,12 +176,17 @@ export class RunlaneService {
    * @example
    * await runlane.createSchedule({ id: `reports.${customerId}`, taskId: 'reports.build', cron: '0 6 * * 1', timeZone, payload: { customerId } })
    */
-  createSchedule<TPayload = unknown>(input: CreateScheduleInput<TPayload>): Promise<RunlaneSchedule<TPayload>> {
+  createSchedule<TPayload = unknown>(
+    input: CreateScheduleInput<TPayload>,
+  ): Promise<RunlaneSchedule<TPayload>> {
     return this.engine.createSchedule(input);
   }
 
   /** Changes a runtime schedule's timing or payload; a changed timing recomputes the next fire time. */
-  updateSchedule<TPayload = unknown>(id: string, changes: UpdateScheduleInput<TPayload>): Promise<RunlaneSchedule<TPayload>> {
+  updateSchedule<TPayload = unknown>(
+    id: string,
+    changes: UpdateScheduleInput<TPayload>,
+  ): Promise<RunlaneSchedule<TPayload>> {
     return this.engine.updateSchedule(id, changes);
   }
 

@@ -19,7 +19,12 @@ export class RunlaneTicker {
     private readonly unregister: () => void,
   ) {}
 
-  static async start(engine: RunlaneEngine, interval: Duration, moduleRef: ModuleRef, logger: Logger): Promise<RunlaneTicker> {
+  static async start(
+    engine: RunlaneEngine,
+    interval: Duration,
+    moduleRef: ModuleRef,
+    logger: Logger,
+  ): Promise<RunlaneTicker> {
     const intervalMs = parseDuration(interval, 'Runlane option "tick.interval"');
     const { SchedulerRegistry } = await import('@nestjs/schedule');
     let registry: InstanceType<typeof SchedulerRegistry>;
@@ -32,7 +37,9 @@ export class RunlaneTicker {
     const handle = setInterval(() => ticker?.tick(), Math.max(1, intervalMs));
     handle.unref?.();
     registry.addInterval(RUNLANE_TICK_INTERVAL_NAME, handle);
-    ticker = new RunlaneTicker(engine, logger, () => registry.deleteInterval(RUNLANE_TICK_INTERVAL_NAME));
+    ticker = new RunlaneTicker(engine, logger, () =>
+      registry.deleteInterval(RUNLANE_TICK_INTERVAL_NAME),
+    );
     return ticker;
   }
 
@@ -42,9 +49,11 @@ export class RunlaneTicker {
       .tick()
       .then(
         (result) => {
-          if (result.leasesRecovered > 0) this.logger.warn(`Recovered ${result.leasesRecovered} run(s) whose lease expired`);
+          if (result.leasesRecovered > 0)
+            this.logger.warn(`Recovered ${result.leasesRecovered} run(s) whose lease expired`);
         },
-        (error) => this.logger.warn(`tick() failed; retrying at the next interval: ${String(error)}`),
+        (error) =>
+          this.logger.warn(`tick() failed; retrying at the next interval: ${String(error)}`),
       )
       .finally(() => (this.running = undefined));
   }

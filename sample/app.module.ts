@@ -21,7 +21,11 @@ export class TasksModule {}
     ScheduleModule.forRoot(),
     RunlaneModule.forRoot({
       transport: transportOption(),
-      worker: { enabled: process.env.RUNLANE_WORKER !== 'off', concurrency: 5, pollInterval: '200ms' },
+      worker: {
+        enabled: process.env.RUNLANE_WORKER !== 'off',
+        concurrency: 5,
+        pollInterval: '200ms',
+      },
       tick: { interval: '1s' },
       queues: { reports: { concurrency: 2 } },
     }),

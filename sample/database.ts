@@ -7,7 +7,11 @@ import { AmqpTransport, runlaneMigrations, type RunlaneTransportOption } from '.
  * unset, so the sample runs with no database server. Runlane's migrations run at boot.
  */
 export function databaseOptions(): TypeOrmModuleOptions {
-  const common = { autoLoadEntities: true, migrations: runlaneMigrations, migrationsRun: true } as const;
+  const common = {
+    autoLoadEntities: true,
+    migrations: runlaneMigrations,
+    migrationsRun: true,
+  } as const;
   const url = process.env.DATABASE_URL;
   if (url) return { type: 'postgres', url, ...common };
   return { type: 'postgres', driver: new PGliteDriver().driver, ...common };
@@ -21,7 +25,10 @@ export const usingPglite = () => !process.env.DATABASE_URL;
  */
 export function transportOption(): RunlaneTransportOption | undefined {
   if (process.env.RUNLANE_TRANSPORT === 'amqp') {
-    return new AmqpTransport({ url: process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672', connectionName: 'runlane-sample' });
+    return new AmqpTransport({
+      url: process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672',
+      connectionName: 'runlane-sample',
+    });
   }
   return process.env.RUNLANE_TRANSPORT === 'none' ? 'none' : undefined;
 }

@@ -19,24 +19,34 @@ async function main() {
   app.enableShutdownHooks();
   await app.init();
   if (!once) await app.listen(Number(process.env.PORT ?? 3000));
-  logger.log(usingPglite() ? 'Database: embedded PGlite (set DATABASE_URL to use PostgreSQL)' : 'Database: PostgreSQL');
+  logger.log(
+    usingPglite()
+      ? 'Database: embedded PGlite (set DATABASE_URL to use PostgreSQL)'
+      : 'Database: PostgreSQL',
+  );
 
   const runlane = app.get(RunlaneService);
   const { run } = await runlane.trigger(sendWelcomeEmail, { userId: 'user_123' });
   logger.log(`Triggered run ${run.id} (${run.taskId})`);
   const done = await waitForTerminal(runlane, run.id);
   const events = await runlane.getRunEvents(run.id);
-  logger.log(`Run ${done.id} ${done.status} after ${done.attempts} attempt(s): ${JSON.stringify(done.result)}`);
+  logger.log(
+    `Run ${done.id} ${done.status} after ${done.attempts} attempt(s): ${JSON.stringify(done.result)}`,
+  );
   logger.log(`History: ${events.map((event) => event.type).join(' -> ')}`);
 
   const report = await runlane.trigger(pollReport, { reportId: 'rep_42' });
-  logger.log(`Triggered polling run ${report.run.id} (${report.run.taskId}): it releases itself until the report is ready`);
+  logger.log(
+    `Triggered polling run ${report.run.id} (${report.run.taskId}): it releases itself until the report is ready`,
+  );
 
   if (once) {
     await app.close();
     process.exitCode = done.status === 'completed' ? 0 : 1;
   } else {
-    logger.log(`Listening on http://localhost:${process.env.PORT ?? 3000} — try POST /users/user_456/welcome, then GET /runs/:id. Ctrl+C stops.`);
+    logger.log(
+      `Listening on http://localhost:${process.env.PORT ?? 3000} — try POST /users/user_456/welcome, then GET /runs/:id. Ctrl+C stops.`,
+    );
   }
 }
 

@@ -8,6 +8,8 @@ export class ReportProviderService {
   async get(reportId: string): Promise<{ status: 'processing' | 'ready'; url?: string }> {
     const checks = (this.checks.get(reportId) ?? 0) + 1;
     this.checks.set(reportId, checks);
-    return checks <= 2 ? { status: 'processing' } : { status: 'ready', url: `https://reports.example.com/${reportId}.pdf` };
+    return checks <= 2
+      ? { status: 'processing' }
+      : { status: 'ready', url: `https://reports.example.com/${reportId}.pdf` };
   }
 }

@@ -15,13 +15,22 @@ class SignupDto {
   name!: string;
 }
 
-const zodTask = task({ id: 'bad.zod', schema: z.object({ userId: z.string().min(3) }), run: () => 'ok' });
-const dtoTask = task({ id: 'bad.dto', schema: SignupDto, run: (payload: SignupDto) => payload instanceof SignupDto });
+const zodTask = task({
+  id: 'bad.zod',
+  schema: z.object({ userId: z.string().min(3) }),
+  run: () => 'ok',
+});
+const dtoTask = task({
+  id: 'bad.dto',
+  schema: SignupDto,
+  run: (payload: SignupDto) => payload instanceof SignupDto,
+});
 const anyTask = task({ id: 'bad.any', run: () => 'ok' });
 
 describe('bad input gets a typed error and persists nothing', () => {
   let db: TestDatabase;
-  const runCount = async () => (await db.query(`SELECT count(*)::int AS n FROM runlane_runs`))[0].n as number;
+  const runCount = async () =>
+    (await db.query(`SELECT count(*)::int AS n FROM runlane_runs`))[0].n as number;
 
   beforeAll(async () => {
     db = await createTestDatabase();
@@ -46,7 +55,11 @@ describe('bad input gets a typed error and persists nothing', () => {
   }
 
   it('a payload failing a Standard Schema (zod) reports each issue with its path', async () => {
-    const error = await rejects(engine().trigger(zodTask, { userId: 'x' }), 'RUNLANE_PAYLOAD_INVALID', /bad\.zod/);
+    const error = await rejects(
+      engine().trigger(zodTask, { userId: 'x' }),
+      'RUNLANE_PAYLOAD_INVALID',
+      /bad\.zod/,
+    );
     expect(error.issues).toEqual([expect.objectContaining({ path: 'userId' })]);
   });
 
@@ -55,8 +68,15 @@ describe('bad input gets a typed error and persists nothing', () => {
       engine().trigger(dtoTask, { email: 'not-an-email', name: 'A' }),
       'RUNLANE_PAYLOAD_INVALID',
     );
-    expect((error.issues as { path: string }[]).map((issue) => issue.path).sort()).toEqual(['email', 'name']);
-    await rejects(engine().trigger(dtoTask, 'a string' as never), 'RUNLANE_PAYLOAD_INVALID', /SignupDto/);
+    expect((error.issues as { path: string }[]).map((issue) => issue.path).sort()).toEqual([
+      'email',
+      'name',
+    ]);
+    await rejects(
+      engine().trigger(dtoTask, 'a string' as never),
+      'RUNLANE_PAYLOAD_INVALID',
+      /SignupDto/,
+    );
     const e = engine();
     const { run } = await e.trigger(dtoTask, { email: 'ada@example.com', name: 'Ada' });
     await e.executeNext();
@@ -76,7 +96,10 @@ describe('bad input gets a typed error and persists nothing', () => {
   });
 
   it('a payload over the size limit', async () => {
-    const error = await rejects(engine().trigger(anyTask, { blob: 'x'.repeat(2000) }), 'RUNLANE_PAYLOAD_TOO_LARGE');
+    const error = await rejects(
+      engine().trigger(anyTask, { blob: 'x'.repeat(2000) }),
+      'RUNLANE_PAYLOAD_TOO_LARGE',
+    );
     expect(error).toMatchObject({ limit: 1024, taskId: 'bad.any' });
   });
 
@@ -84,13 +107,36 @@ describe('bad input gets a typed error and persists nothing', () => {
     const e = engine();
     await rejects(e.trigger(anyTask, {}, { delay: -5 }), 'RUNLANE_INVALID_OPTION', /delay/);
     await rejects(e.trigger(anyTask, {}, { delay: '-5m' }), 'RUNLANE_INVALID_OPTION', /delay/);
-    await rejects(e.trigger(anyTask, {}, { delay: 'soon' }), 'RUNLANE_INVALID_OPTION', /"soon" is not a valid duration/);
-    await rejects(e.trigger(anyTask, {}, { runAt: 'tomorrow-ish' }), 'RUNLANE_INVALID_OPTION', /runAt/);
-    await rejects(e.trigger(anyTask, {}, { delay: '1m', runAt: new Date() }), 'RUNLANE_INVALID_OPTION', /either/);
+    await rejects(
+      e.trigger(anyTask, {}, { delay: 'soon' }),
+      'RUNLANE_INVALID_OPTION',
+      /"soon" is not a valid duration/,
+    );
+    await rejects(
+      e.trigger(anyTask, {}, { runAt: 'tomorrow-ish' }),
+      'RUNLANE_INVALID_OPTION',
+      /runAt/,
+    );
+    await rejects(
+      e.trigger(anyTask, {}, { delay: '1m', runAt: new Date() }),
+      'RUNLANE_INVALID_OPTION',
+      /either/,
+    );
     await rejects(e.trigger(anyTask, {}, { priority: 1.5 }), 'RUNLANE_INVALID_OPTION', /priority/);
-    await rejects(e.trigger(anyTask, {}, { queue: 'has spaces' }), 'RUNLANE_INVALID_OPTION', /queue/);
-    await rejects(e.trigger(anyTask, {}, { idempotencyKey: '' }), 'RUNLANE_INVALID_OPTION', /idempotencyKey/);
-    await rejects(e.triggerBatch(anyTask, [{}], { idempotencyKey: 'k' } as never), 'RUNLANE_INVALID_OPTION');
+    await rejects(
+      e.trigger(anyTask, {}, { queue: 'has spaces' }),
+      'RUNLANE_INVALID_OPTION',
+      /queue/,
+    );
+    await rejects(
+      e.trigger(anyTask, {}, { idempotencyKey: '' }),
+      'RUNLANE_INVALID_OPTION',
+      /idempotencyKey/,
+    );
+    await rejects(
+      e.triggerBatch(anyTask, [{}], { idempotencyKey: 'k' } as never),
+      'RUNLANE_INVALID_OPTION',
+    );
   });
 
   it('invalid task options fail when the task is resolved, naming the task', () => {
@@ -99,7 +145,10 @@ describe('bad input gets a typed error and persists nothing', () => {
       [{ id: 'has space' }, /has space/],
       [{ id: 'opts.timeout', timeout: 'forever' }, /opts\.timeout.*timeout/],
       [{ id: 'opts.retry', retry: { maxAttempts: 0 } }, /opts\.retry.*maxAttempts/],
-      [{ id: 'opts.backoff', retry: { backoff: { delay: '-1s' } } }, /opts\.backoff.*backoff\.delay/],
+      [
+        { id: 'opts.backoff', retry: { backoff: { delay: '-1s' } } },
+        /opts\.backoff.*backoff\.delay/,
+      ],
       [{ id: 'opts.jitter', retry: { backoff: { jitter: 3 } } }, /opts\.jitter.*jitter/],
       [{ id: 'opts.schema', schema: { parse: () => 1 } }, /opts\.schema.*schema/],
       [{ id: 'opts.queue', queue: '' }, /opts\.queue.*queue/],
@@ -112,7 +161,7 @@ describe('bad input gets a typed error and persists nothing', () => {
   it('run ids that are malformed or unknown', async () => {
     const e = engine();
     await rejects(e.getRun('abc'), 'RUNLANE_INVALID_RUN_ID');
-    await rejects(e.getRun("1; DROP TABLE runlane_runs"), 'RUNLANE_INVALID_RUN_ID');
+    await rejects(e.getRun('1; DROP TABLE runlane_runs'), 'RUNLANE_INVALID_RUN_ID');
     await rejects(e.getRun('99999999999999999999'), 'RUNLANE_INVALID_RUN_ID');
     await rejects(e.getRun('424242'), 'RUNLANE_RUN_NOT_FOUND', /424242/);
     await rejects(e.getRunEvents('424242'), 'RUNLANE_RUN_NOT_FOUND');
@@ -120,7 +169,9 @@ describe('bad input gets a typed error and persists nothing', () => {
 
   it('invalid worker options', async () => {
     const e = engine();
-    await expect(e.worker({ concurrency: 0 })).rejects.toMatchObject({ code: 'RUNLANE_INVALID_OPTION' });
+    await expect(e.worker({ concurrency: 0 })).rejects.toMatchObject({
+      code: 'RUNLANE_INVALID_OPTION',
+    });
     await expect(e.worker({ pollInterval: 'often' })).rejects.toThrow(/pollInterval/);
     await expect(e.worker({ queues: [] })).rejects.toThrow(/queues/);
   });

@@ -22,14 +22,20 @@ describe('delivery through the outbox', () => {
     },
   });
 
-  function engineWith(transport: MemoryTransport, options: Parameters<typeof createEngine>[2] = {}) {
+  function engineWith(
+    transport: MemoryTransport,
+    options: Parameters<typeof createEngine>[2] = {},
+  ) {
     const engine = createEngine(db, [echo], { transport, ...options });
     engines.push(engine);
     return engine;
   }
 
   async function outboxRows(runId: string) {
-    return db.query(`SELECT id::text, status, attempts, last_error FROM runlane_outbox WHERE run_id = $1 ORDER BY id`, [runId]);
+    return db.query(
+      `SELECT id::text, status, attempts, last_error FROM runlane_outbox WHERE run_id = $1 ORDER BY id`,
+      [runId],
+    );
   }
 
   beforeAll(async () => {
@@ -51,12 +57,26 @@ describe('delivery through the outbox', () => {
     workers.push(await engine.worker({ pollInterval: '60s' }));
     const { run, dispatch } = await engine.trigger(echo, { n: 1 });
     expect(dispatch).toEqual({ status: 'published' });
-    await waitFor(async () => (await engine.getRun(run.id)).status === 'completed', 'the run to complete');
-    expect(transport.published).toEqual([{ runId: run.id, deliveryId: expect.any(String), queue: 'default' }]);
-    expect(await outboxRows(run.id)).toEqual([expect.objectContaining({ status: 'published', attempts: 1 })]);
+    await waitFor(
+      async () => (await engine.getRun(run.id)).status === 'completed',
+      'the run to complete',
+    );
+    expect(transport.published).toEqual([
+      { runId: run.id, deliveryId: expect.any(String), queue: 'default' },
+    ]);
+    expect(await outboxRows(run.id)).toEqual([
+      expect.objectContaining({ status: 'published', attempts: 1 }),
+    ]);
     // `dispatched` is recorded after the publish, so the worker may claim the run before it.
-    expect((await eventTypes(engine, run.id)).sort()).toEqual(['claimed', 'completed', 'created', 'dispatched']);
-    expect(transport.outcomes).toEqual([expect.objectContaining({ outcome: 'executed', runId: run.id })]);
+    expect((await eventTypes(engine, run.id)).sort()).toEqual([
+      'claimed',
+      'completed',
+      'created',
+      'dispatched',
+    ]);
+    expect(transport.outcomes).toEqual([
+      expect.objectContaining({ outcome: 'executed', runId: run.id }),
+    ]);
   });
 
   it('deferred dispatch publishes nothing until tick(), then the run is delivered', async () => {
@@ -68,7 +88,10 @@ describe('delivery through the outbox', () => {
     expect(transport.published).toEqual([]);
     expect(await outboxRows(run.id)).toEqual([expect.objectContaining({ status: 'pending' })]);
     expect(await engine.tick()).toMatchObject({ deliveriesPublished: 1, deliveriesFailed: 0 });
-    await waitFor(async () => (await engine.getRun(run.id)).status === 'completed', 'the run to complete');
+    await waitFor(
+      async () => (await engine.getRun(run.id)).status === 'completed',
+      'the run to complete',
+    );
     expect(await engine.tick()).toMatchObject({ deliveriesPublished: 0 });
   });
 
@@ -78,7 +101,9 @@ describe('delivery through the outbox', () => {
     const { dispatch } = await engine.trigger(echo, { n: 3 }, { dispatch: 'deferred' });
     expect(dispatch).toEqual({ status: 'pending' });
     expect(transport.published).toEqual([]);
-    await expect(engine.trigger(echo, { n: 3 }, { dispatch: 'later' as never })).rejects.toMatchObject({
+    await expect(
+      engine.trigger(echo, { n: 3 }, { dispatch: 'later' as never }),
+    ).rejects.toMatchObject({
       code: 'RUNLANE_INVALID_OPTION',
     });
     expect(await engine.tick()).toMatchObject({ deliveriesPublished: 1 });
@@ -92,25 +117,45 @@ describe('delivery through the outbox', () => {
     const { run, dispatch } = await engine.trigger(echo, { n: 4 });
     expect(run.status).toBe('queued');
     expect(dispatch).toEqual({ status: 'pending', error: expect.stringContaining('ECONNREFUSED') });
-    const failed = (await engine.getRunEvents(run.id)).find((event) => event.type === 'dispatch_failed')!;
-    expect(failed.data).toMatchObject({ publishAttempts: 1, final: false, retryAt: '2030-01-01T00:00:10+00:00' });
+    const failed = (await engine.getRunEvents(run.id)).find(
+      (event) => event.type === 'dispatch_failed',
+    )!;
+    expect(failed.data).toMatchObject({
+      publishAttempts: 1,
+      final: false,
+      retryAt: '2030-01-01T00:00:10+00:00',
+    });
 
     transport.failing = null;
     expect(await engine.tick()).toMatchObject({ deliveriesPublished: 0 });
     clock.advance(10_000);
     expect(await engine.tick()).toMatchObject({ deliveriesPublished: 1 });
     expect(transport.published.map((wakeup) => wakeup.runId)).toEqual([run.id]);
-    expect(await engine.executeDelivery({ runId: run.id, deliveryId: transport.published[0].deliveryId })).toMatchObject({
+    expect(
+      await engine.executeDelivery({
+        runId: run.id,
+        deliveryId: transport.published[0].deliveryId,
+      }),
+    ).toMatchObject({
       outcome: 'executed',
       result: { outcome: 'completed' },
     });
-    expect(await eventTypes(engine, run.id)).toEqual(['created', 'dispatch_failed', 'dispatched', 'claimed', 'completed']);
+    expect(await eventTypes(engine, run.id)).toEqual([
+      'created',
+      'dispatch_failed',
+      'dispatched',
+      'claimed',
+      'completed',
+    ]);
   });
 
   it('publishing gives up after the attempt limit: the request is dead, the run still completes by polling', async () => {
     const clock = new ManualClock('2030-01-01T00:00:00Z');
     const transport = new MemoryTransport();
-    const engine = engineWith(transport, { clock, outbox: { maxAttempts: 3, retryDelay: '1s', maxRetryDelay: '2s' } });
+    const engine = engineWith(transport, {
+      clock,
+      outbox: { maxAttempts: 3, retryDelay: '1s', maxRetryDelay: '2s' },
+    });
     transport.failing = new Error('broker gone');
     const { run } = await engine.trigger(echo, { n: 5 });
     clock.advance(1_000);
@@ -119,8 +164,12 @@ describe('delivery through the outbox', () => {
     expect(await engine.tick()).toMatchObject({ deliveriesFailed: 1 });
     clock.advance(60_000);
     expect(await engine.tick()).toMatchObject({ deliveriesFailed: 0, deliveriesPublished: 0 });
-    expect(await outboxRows(run.id)).toEqual([expect.objectContaining({ status: 'dead', attempts: 3, last_error: 'broker gone' })]);
-    const failures = (await engine.getRunEvents(run.id)).filter((event) => event.type === 'dispatch_failed');
+    expect(await outboxRows(run.id)).toEqual([
+      expect.objectContaining({ status: 'dead', attempts: 3, last_error: 'broker gone' }),
+    ]);
+    const failures = (await engine.getRunEvents(run.id)).filter(
+      (event) => event.type === 'dispatch_failed',
+    );
     expect(failures.map((event) => event.data.final)).toEqual([false, false, true]);
     expect(await engine.executeNext()).toMatchObject({ runId: run.id, outcome: 'completed' });
   });
@@ -128,10 +177,15 @@ describe('delivery through the outbox', () => {
   it('many tickers flush the outbox at once without publishing a request twice', async () => {
     const transport = new MemoryTransport();
     const engine = engineWith(transport, { dispatch: 'deferred', outbox: { batchSize: 7 } });
-    const { runs } = await engine.triggerBatch(echo, Array.from({ length: 60 }, (_, n) => ({ n })));
+    const { runs } = await engine.triggerBatch(
+      echo,
+      Array.from({ length: 60 }, (_, n) => ({ n })),
+    );
     const ticks = await Promise.all([engine.tick(), engine.tick(), engine.tick()]);
     expect(ticks.reduce((sum, tick) => sum + tick.deliveriesPublished, 0)).toBe(60);
-    expect(new Set(transport.published.map((wakeup) => wakeup.runId))).toEqual(new Set(runs.map((run) => run.id)));
+    expect(new Set(transport.published.map((wakeup) => wakeup.runId))).toEqual(
+      new Set(runs.map((run) => run.id)),
+    );
     expect(transport.published).toHaveLength(60);
   });
 
@@ -164,28 +218,51 @@ describe('delivery through the outbox', () => {
       expect(['already_running', 'terminal']).toContain((outcome as { reason: string }).reason);
     }
     expect(executed).toEqual([run.id]);
-    expect(await engine.executeDelivery(Buffer.from(wakeup))).toEqual({ outcome: 'skipped', runId: run.id, reason: 'terminal' });
+    expect(await engine.executeDelivery(Buffer.from(wakeup))).toEqual({
+      outcome: 'skipped',
+      runId: run.id,
+      reason: 'terminal',
+    });
     expect((await engine.getRun(run.id)).attempts).toBe(1);
   });
 
   it('a wakeup for a cancelled, running or deleted run is skipped with its reason', async () => {
     const transport = new MemoryTransport();
     const engine = engineWith(transport, { dispatch: 'deferred' });
-    const wakeupOf = async (runId: string) => ({ runId, deliveryId: (await outboxRows(runId))[0].id });
+    const wakeupOf = async (runId: string) => ({
+      runId,
+      deliveryId: (await outboxRows(runId))[0].id,
+    });
 
     const cancelled = (await engine.trigger(echo, { n: 8 })).run;
-    await db.query(`UPDATE runlane_runs SET status = 'cancelled', finished_at = now() WHERE id = $1`, [cancelled.id]);
-    expect(await engine.executeDelivery(await wakeupOf(cancelled.id))).toMatchObject({ outcome: 'skipped', reason: 'cancelled' });
+    await db.query(
+      `UPDATE runlane_runs SET status = 'cancelled', finished_at = now() WHERE id = $1`,
+      [cancelled.id],
+    );
+    expect(await engine.executeDelivery(await wakeupOf(cancelled.id))).toMatchObject({
+      outcome: 'skipped',
+      reason: 'cancelled',
+    });
 
     const running = (await engine.trigger(echo, { n: 9 })).run;
     const runningWakeup = await wakeupOf(running.id);
-    await db.query(`UPDATE runlane_runs SET status = 'running', attempts = 1, lease_expires_at = now() + interval '1 minute' WHERE id = $1`, [running.id]);
-    expect(await engine.executeDelivery(runningWakeup)).toMatchObject({ outcome: 'skipped', reason: 'already_running' });
+    await db.query(
+      `UPDATE runlane_runs SET status = 'running', attempts = 1, lease_expires_at = now() + interval '1 minute' WHERE id = $1`,
+      [running.id],
+    );
+    expect(await engine.executeDelivery(runningWakeup)).toMatchObject({
+      outcome: 'skipped',
+      reason: 'already_running',
+    });
 
     const deleted = (await engine.trigger(echo, { n: 10 })).run;
     const deletedWakeup = await wakeupOf(deleted.id);
     await db.query(`DELETE FROM runlane_runs WHERE id = $1`, [deleted.id]);
-    expect(await engine.executeDelivery(deletedWakeup)).toEqual({ outcome: 'skipped', runId: deleted.id, reason: 'not_found' });
+    expect(await engine.executeDelivery(deletedWakeup)).toEqual({
+      outcome: 'skipped',
+      runId: deleted.id,
+      reason: 'not_found',
+    });
     expect(executed).toEqual([]);
   });
 
@@ -195,12 +272,26 @@ describe('delivery through the outbox', () => {
     const { run } = await engine.trigger(echo, { n: 11 });
     const other = (await engine.trigger(echo, { n: 12 })).run;
     const otherDelivery = (await outboxRows(other.id))[0].id;
-    for (const garbage of ['', 'not json', '[]', 'null', '{"runId": 1, "deliveryId": "1"}', { runId: run.id }, { runId: '-1', deliveryId: '1' }, 42]) {
-      await expect(engine.executeDelivery(garbage)).rejects.toMatchObject({ code: 'RUNLANE_DELIVERY_MALFORMED', reason: 'malformed' });
+    for (const garbage of [
+      '',
+      'not json',
+      '[]',
+      'null',
+      '{"runId": 1, "deliveryId": "1"}',
+      { runId: run.id },
+      { runId: '-1', deliveryId: '1' },
+      42,
+    ]) {
+      await expect(engine.executeDelivery(garbage)).rejects.toMatchObject({
+        code: 'RUNLANE_DELIVERY_MALFORMED',
+        reason: 'malformed',
+      });
     }
     const forged = engine.executeDelivery({ runId: run.id, deliveryId: otherDelivery });
     await expect(forged).rejects.toBeInstanceOf(InvalidDeliveryError);
-    await expect(engine.executeDelivery({ runId: run.id, deliveryId: otherDelivery })).rejects.toMatchObject({ code: 'RUNLANE_DELIVERY_FORGED' });
+    await expect(
+      engine.executeDelivery({ runId: run.id, deliveryId: otherDelivery }),
+    ).rejects.toMatchObject({ code: 'RUNLANE_DELIVERY_FORGED' });
     expect(await engine.getRun(run.id)).toMatchObject({ status: 'queued', attempts: 0 });
     expect(await eventTypes(engine, run.id)).toEqual(['created']);
     expect(executed).toEqual([]);
@@ -226,7 +317,10 @@ describe('delivery through the outbox', () => {
     );
     expect(committed.dispatch).toEqual({ status: 'pending' });
     expect(await engine.tick()).toMatchObject({ deliveriesPublished: 1 });
-    await waitFor(async () => (await engine.getRun(committed.run.id)).status === 'completed', 'the committed run to complete');
+    await waitFor(
+      async () => (await engine.getRun(committed.run.id)).status === 'completed',
+      'the committed run to complete',
+    );
   });
 
   it('closing the engine closes its transport', async () => {

@@ -15,11 +15,21 @@ describe('leases', () => {
 
   it('tick() recovers an expired lease as a lease_expired failure and the run is retried', async () => {
     const clock = new ManualClock('2030-02-01T00:00:00.000Z');
-    const job = task({ id: 'leases.job', retry: { maxAttempts: 3 }, run: () => 'second time lucky' });
+    const job = task({
+      id: 'leases.job',
+      retry: { maxAttempts: 3 },
+      run: () => 'second time lucky',
+    });
     const engine = createEngine(db, [job], { clock, leaseDuration: '30s' });
     const { run } = await engine.trigger(job, {});
     // A worker claims the run and dies without a trace: only its lease remains.
-    const [claimed] = await engine.store.claim({ queues: ['default'], taskIds: ['leases.job'], limit: 1, workerId: 'ghost', leaseMs: 30_000 });
+    const [claimed] = await engine.store.claim({
+      queues: ['default'],
+      taskIds: ['leases.job'],
+      limit: 1,
+      workerId: 'ghost',
+      leaseMs: 30_000,
+    });
     expect(claimed).toMatchObject({ id: run.id, status: 'running', workerId: 'ghost' });
 
     clock.advance(29_999);
@@ -27,7 +37,11 @@ describe('leases', () => {
     expect(await engine.executeNext()).toBeNull();
     clock.advance(2);
     expect(await engine.tick()).toMatchObject({ leasesRecovered: 1 });
-    expect(await engine.getRun(run.id)).toMatchObject({ status: 'retrying', failures: 1, error: { kind: 'lease_expired' } });
+    expect(await engine.getRun(run.id)).toMatchObject({
+      status: 'retrying',
+      failures: 1,
+      error: { kind: 'lease_expired' },
+    });
     expect(await engine.executeNext()).toMatchObject({ outcome: 'completed', attempt: 2 });
     expect(await eventTypes(engine, run.id)).toEqual([
       'created',
@@ -47,11 +61,26 @@ describe('leases', () => {
     const job = task({ id: 'leases.last', retry: { maxAttempts: 1 }, run: () => 'never' });
     const engine = createEngine(db, [job], { clock });
     const { run } = await engine.trigger(job, {});
-    await engine.store.claim({ queues: ['default'], taskIds: ['leases.last'], limit: 1, workerId: 'ghost', leaseMs: 1_000 });
+    await engine.store.claim({
+      queues: ['default'],
+      taskIds: ['leases.last'],
+      limit: 1,
+      workerId: 'ghost',
+      leaseMs: 1_000,
+    });
     clock.advance(1_001);
     await engine.tick();
-    expect(await engine.getRun(run.id)).toMatchObject({ status: 'failed', failures: 1, error: { kind: 'lease_expired' } });
-    expect(await eventTypes(engine, run.id)).toEqual(['created', 'claimed', 'lease_expired', 'failed']);
+    expect(await engine.getRun(run.id)).toMatchObject({
+      status: 'failed',
+      failures: 1,
+      error: { kind: 'lease_expired' },
+    });
+    expect(await eventTypes(engine, run.id)).toEqual([
+      'created',
+      'claimed',
+      'lease_expired',
+      'failed',
+    ]);
   });
 
   it('a worker that lost its lease cannot complete the run: its outcome is discarded with lease_lost', async () => {
@@ -80,7 +109,11 @@ describe('leases', () => {
     releaseStale();
     expect(await stale).toMatchObject({ outcome: 'lease_lost', status: null, attempt: 1 });
 
-    expect(await engine.getRun(run.id)).toMatchObject({ status: 'completed', result: 'fresh result', attempts: 2 });
+    expect(await engine.getRun(run.id)).toMatchObject({
+      status: 'completed',
+      result: 'fresh result',
+      attempts: 2,
+    });
     expect(await eventTypes(engine, run.id)).toEqual([
       'created',
       'claimed',
@@ -103,7 +136,13 @@ describe('leases', () => {
     const job = task({ id: 'leases.heartbeat', run: () => 'x' });
     const engine = createEngine(db, [job], { clock });
     await engine.triggerBatch(job, [{}, {}, {}]);
-    const claimed = await engine.store.claim({ queues: ['default'], taskIds: ['leases.heartbeat'], limit: 3, workerId: 'w', leaseMs: 10_000 });
+    const claimed = await engine.store.claim({
+      queues: ['default'],
+      taskIds: ['leases.heartbeat'],
+      limit: 3,
+      workerId: 'w',
+      leaseMs: 10_000,
+    });
     expect(claimed).toHaveLength(3);
     clock.advance(9_000);
     const held = await engine.store.heartbeat(

@@ -59,10 +59,14 @@ describe('RunlaneModule', () => {
     await db.drop();
   });
 
-  const typeorm = () => TypeOrmModule.forRoot({ type: 'postgres', url: db.url, autoLoadEntities: true });
+  const typeorm = () =>
+    TypeOrmModule.forRoot({ type: 'postgres', url: db.url, autoLoadEntities: true });
 
   async function boot(options: RunlaneModuleOptions, providers: any[] = [Mailer, EmailTasks]) {
-    app = await Test.createTestingModule({ imports: [typeorm(), RunlaneModule.forRoot(options)], providers }).compile();
+    app = await Test.createTestingModule({
+      imports: [typeorm(), RunlaneModule.forRoot(options)],
+      providers,
+    }).compile();
     await app.init();
     return app;
   }
@@ -75,7 +79,10 @@ describe('RunlaneModule', () => {
     await runlane.executeNext();
     await runlane.executeNext();
     expect(app!.get(Mailer).sent).toEqual(['user_123']);
-    expect(await runlane.getRun(run.id)).toMatchObject({ status: 'completed', result: { dto: true, attempt: 1 } });
+    expect(await runlane.getRun(run.id)).toMatchObject({
+      status: 'completed',
+      result: { dto: true, attempt: 1 },
+    });
     expect(await runlane.getRun(doubled.run.id)).toMatchObject({ status: 'completed', result: 42 });
   });
 
@@ -83,14 +90,23 @@ describe('RunlaneModule', () => {
     await boot({});
     const dataSource = app!.get<DataSource>(getDataSourceToken());
     const tables = dataSource.entityMetadatas.map((metadata) => metadata.tableName).sort();
-    expect(tables).toEqual(['runlane_outbox', 'runlane_queues', 'runlane_run_events', 'runlane_runs', 'runlane_schedules']);
+    expect(tables).toEqual([
+      'runlane_outbox',
+      'runlane_queues',
+      'runlane_run_events',
+      'runlane_runs',
+      'runlane_schedules',
+    ]);
   });
 
   it('forRoot({ worker: { enabled: true } }) executes runs after bootstrap and stops on shutdown', async () => {
     await boot({ worker: { enabled: true, concurrency: 2, pollInterval: 20 } });
     const runlane = app!.get(RunlaneService);
     const { run } = await runlane.trigger(sendWelcomeEmail, { userId: 'user_456' });
-    await waitFor(async () => (await runlane.getRun(run.id)).status === 'completed', 'worker completed the run');
+    await waitFor(
+      async () => (await runlane.getRun(run.id)).status === 'completed',
+      'worker completed the run',
+    );
     await app!.close();
     app = undefined;
   });
@@ -100,7 +116,8 @@ describe('RunlaneModule', () => {
     const waiting = task({
       id: 'tick.waiting',
       queue: 'tick-queue',
-      run: (_p: unknown, context: TaskContext) => (context.releases === 0 ? context.release(100) : 'done'),
+      run: (_p: unknown, context: TaskContext) =>
+        context.releases === 0 ? context.release(100) : 'done',
     });
     app = await Test.createTestingModule({
       imports: [
@@ -115,7 +132,10 @@ describe('RunlaneModule', () => {
     const { run } = await runlane.trigger(waiting, {});
     await runlane.executeNext({ queues: ['tick-queue'] });
     // Nobody calls tick(): the interval resumes the released run when its time comes.
-    await waitFor(async () => (await runlane.getRunEvents(run.id)).some((event) => event.type === 'resumed'), 'resumed by the ticker');
+    await waitFor(
+      async () => (await runlane.getRunEvents(run.id)).some((event) => event.type === 'resumed'),
+      'resumed by the ticker',
+    );
     await app.close();
     app = undefined;
   });
@@ -140,13 +160,18 @@ describe('RunlaneModule', () => {
       RunlaneModule.forRootAsync({
         imports: [SettingsModule],
         inject: [Settings],
-        useFactory: (settings: Settings) => ({ tasks: [functional], leaseDuration: settings.leaseDuration }),
+        useFactory: (settings: Settings) => ({
+          tasks: [functional],
+          leaseDuration: settings.leaseDuration,
+        }),
       }),
       RunlaneModule.forRootAsync({ useClass: RunlaneOptionsService }),
       RunlaneModule.forRootAsync({ imports: [OptionsModule], useExisting: RunlaneOptionsService }),
     ];
     for (const runlaneModule of variants) {
-      const moduleRef = await Test.createTestingModule({ imports: [typeorm(), runlaneModule] }).compile();
+      const moduleRef = await Test.createTestingModule({
+        imports: [typeorm(), runlaneModule],
+      }).compile();
       await moduleRef.init();
       const runlane = moduleRef.get(RunlaneService);
       const result = await runlane.runNow(functional, { n: 2 });
@@ -170,7 +195,9 @@ describe('RunlaneModule', () => {
         return undefined;
       }
     }
-    await expect(boot({}, [ScopedTasks])).rejects.toThrow(/"scoped\.task" is declared on ScopedTasks, which is request-scoped/);
+    await expect(boot({}, [ScopedTasks])).rejects.toThrow(
+      /"scoped\.task" is declared on ScopedTasks, which is request-scoped/,
+    );
   });
 
   it('a provider depending on a request-scoped provider is refused too', async () => {
@@ -189,14 +216,19 @@ describe('RunlaneModule', () => {
 
   it('an invalid task option fails boot with a message naming the task', async () => {
     const broken = task({ id: 'broken.retry', retry: { maxAttempts: -1 }, run: () => undefined });
-    await expect(boot({ tasks: [broken] })).rejects.toThrow(/Runlane task "broken\.retry": retry\.maxAttempts/);
+    await expect(boot({ tasks: [broken] })).rejects.toThrow(
+      /Runlane task "broken\.retry": retry\.maxAttempts/,
+    );
   });
 
   it('missing tables fail boot with a message saying how to create them', async () => {
     const empty = await createTestDatabase({ migrate: false });
     try {
       const moduleRef = await Test.createTestingModule({
-        imports: [TypeOrmModule.forRoot({ type: 'postgres', url: empty.url, autoLoadEntities: true }), RunlaneModule.forRoot({})],
+        imports: [
+          TypeOrmModule.forRoot({ type: 'postgres', url: empty.url, autoLoadEntities: true }),
+          RunlaneModule.forRoot({}),
+        ],
       }).compile();
       await expect(moduleRef.init()).rejects.toMatchObject({
         code: 'RUNLANE_TABLES_MISSING',

@@ -23,12 +23,18 @@ describe('operator API', () => {
       const first = await engine.cancel(run.id, { reason: 'customer left' });
       expect(first).toMatchObject({ outcome: 'cancelled', run: { status: 'cancelled' } });
       expect(first.run.finishedAt).toBeInstanceOf(Date);
-      expect(await engine.cancel(run.id)).toMatchObject({ outcome: 'unchanged', run: { status: 'cancelled' } });
+      expect(await engine.cancel(run.id)).toMatchObject({
+        outcome: 'unchanged',
+        run: { status: 'cancelled' },
+      });
       expect(await eventTypes(engine, run.id)).toEqual(['created', 'cancelled']);
       expect((await engine.getRunEvents(run.id))[1].data).toEqual({ reason: 'customer left' });
 
       const done = await engine.runNow(job, {});
-      expect(await engine.cancel(done.id)).toMatchObject({ outcome: 'unchanged', run: { status: 'completed', result: 'ran' } });
+      expect(await engine.cancel(done.id)).toMatchObject({
+        outcome: 'unchanged',
+        run: { status: 'completed', result: 'ran' },
+      });
       expect(await eventTypes(engine, done.id)).toEqual(['created', 'claimed', 'completed']);
     });
 
@@ -49,19 +55,35 @@ describe('operator API', () => {
       const { run } = await engine.trigger(job, {});
       const worker = await engine.worker({ concurrency: 1, pollInterval: 20 });
       await waitFor(async () => (await engine.getRun(run.id)).status === 'running', 'running');
-      expect(await engine.cancel(run.id, { reason: 'operator' })).toMatchObject({ outcome: 'cancel_requested', run: { status: 'running' } });
+      expect(await engine.cancel(run.id, { reason: 'operator' })).toMatchObject({
+        outcome: 'cancel_requested',
+        run: { status: 'running' },
+      });
       expect(await engine.cancel(run.id)).toMatchObject({ outcome: 'unchanged' });
       await waitFor(async () => (await engine.getRun(run.id)).status === 'cancelled', 'cancelled');
       await worker.stop();
       expect(reason).toMatchObject({ code: 'RUNLANE_RUN_CANCELLED' });
-      expect(await engine.getRun(run.id)).toMatchObject({ status: 'cancelled', result: null, failures: 0 });
-      expect(await eventTypes(engine, run.id)).toEqual(['created', 'claimed', 'cancel_requested', 'cancelled']);
+      expect(await engine.getRun(run.id)).toMatchObject({
+        status: 'cancelled',
+        result: null,
+        failures: 0,
+      });
+      expect(await eventTypes(engine, run.id)).toEqual([
+        'created',
+        'claimed',
+        'cancel_requested',
+        'cancelled',
+      ]);
     });
 
     it('a running attempt that completes after a cancel request still ends cancelled', async () => {
       let finish!: () => void;
       const gate = new Promise<void>((resolve) => (finish = resolve));
-      const job = task({ id: 'ops.cancelIgnored', queue: 'ops-ignored', run: async () => (await gate, 'done') });
+      const job = task({
+        id: 'ops.cancelIgnored',
+        queue: 'ops-ignored',
+        run: async () => (await gate, 'done'),
+      });
       const engine = createEngine(db, [job]);
       const { run } = await engine.trigger(job, {});
       const attempt = engine.executeNext({ queues: ['ops-ignored'] });
@@ -89,9 +111,17 @@ describe('operator API', () => {
       const failed = await engine.runNow(job, {});
       expect(failed).toMatchObject({ status: 'failed', failures: 1 });
       const retried = await engine.retry(failed.id);
-      expect(retried).toMatchObject({ status: 'queued', failures: 0, error: null, finishedAt: null });
+      expect(retried).toMatchObject({
+        status: 'queued',
+        failures: 0,
+        error: null,
+        finishedAt: null,
+      });
       fail = false;
-      expect(await engine.executeNext({ queues: ['ops-retry'] })).toMatchObject({ outcome: 'completed', attempt: 2 });
+      expect(await engine.executeNext({ queues: ['ops-retry'] })).toMatchObject({
+        outcome: 'completed',
+        attempt: 2,
+      });
       expect(await eventTypes(engine, failed.id)).toEqual([
         'created',
         'claimed',
@@ -107,9 +137,14 @@ describe('operator API', () => {
       const job = task({ id: 'ops.retryBad', queue: 'ops-retry-bad', run: () => 'ok' });
       const engine = createEngine(db, [job]);
       const done = await engine.runNow(job, {});
-      await expect(engine.retry(done.id)).rejects.toMatchObject({ code: 'RUNLANE_INVALID_RUN_STATE', message: expect.stringMatching(/completed/) });
+      await expect(engine.retry(done.id)).rejects.toMatchObject({
+        code: 'RUNLANE_INVALID_RUN_STATE',
+        message: expect.stringMatching(/completed/),
+      });
       const { run: queued } = await engine.trigger(job, {});
-      await expect(engine.retry(queued.id)).rejects.toMatchObject({ code: 'RUNLANE_INVALID_RUN_STATE' });
+      await expect(engine.retry(queued.id)).rejects.toMatchObject({
+        code: 'RUNLANE_INVALID_RUN_STATE',
+      });
       expect(await eventTypes(engine, done.id)).toEqual(['created', 'claimed', 'completed']);
     });
 
@@ -118,11 +153,25 @@ describe('operator API', () => {
       const engine = createEngine(db, [job]);
       const original = await engine.runNow(job, { n: 7 });
       const copy = await engine.replay(original.id);
-      expect(copy).toMatchObject({ taskId: 'ops.replay', queue: 'ops-replay', payload: { n: 7 }, status: 'queued', source: { type: 'replay', runId: original.id } });
+      expect(copy).toMatchObject({
+        taskId: 'ops.replay',
+        queue: 'ops-replay',
+        payload: { n: 7 },
+        status: 'queued',
+        source: { type: 'replay', runId: original.id },
+      });
       expect(copy.id).not.toBe(original.id);
-      expect(await eventTypes(engine, original.id)).toEqual(['created', 'claimed', 'completed', 'replayed']);
+      expect(await eventTypes(engine, original.id)).toEqual([
+        'created',
+        'claimed',
+        'completed',
+        'replayed',
+      ]);
       expect((await engine.getRunEvents(original.id))[3].data).toEqual({ runId: copy.id });
-      expect(await engine.executeNext({ queues: ['ops-replay'] })).toMatchObject({ runId: copy.id, outcome: 'completed' });
+      expect(await engine.executeNext({ queues: ['ops-replay'] })).toMatchObject({
+        runId: copy.id,
+        outcome: 'completed',
+      });
     });
   });
 
@@ -142,9 +191,17 @@ describe('operator API', () => {
       expect(page1.runs.map((run) => run.id)).toEqual(created.slice(15).reverse());
       // New runs arrive between pages: they do not shift the next page.
       for (let i = 0; i < 5; i++) await engine.trigger(a, { late: i });
-      const page2 = await engine.listRuns({ taskId: 'ops.listA', limit: 10, cursor: page1.nextCursor! });
+      const page2 = await engine.listRuns({
+        taskId: 'ops.listA',
+        limit: 10,
+        cursor: page1.nextCursor!,
+      });
       expect(page2.runs.map((run) => run.id)).toEqual(created.slice(5, 15).reverse());
-      const page3 = await engine.listRuns({ taskId: 'ops.listA', limit: 10, cursor: page2.nextCursor! });
+      const page3 = await engine.listRuns({
+        taskId: 'ops.listA',
+        limit: 10,
+        cursor: page2.nextCursor!,
+      });
       expect(page3.runs.map((run) => run.id)).toEqual(created.slice(0, 5).reverse());
       expect(page3.nextCursor).toBeNull();
 
@@ -158,7 +215,9 @@ describe('operator API', () => {
       await engine.executeNext({ queues: ['ops-list'] });
       const completed = await engine.listRuns({ taskId: 'ops.listA', status: ['completed'] });
       expect(completed.runs).toHaveLength(1);
-      expect((await engine.listRuns({ taskId: 'ops.listA', status: 'queued', limit: 1000 })).runs).toHaveLength(29);
+      expect(
+        (await engine.listRuns({ taskId: 'ops.listA', status: 'queued', limit: 1000 })).runs,
+      ).toHaveLength(29);
     });
 
     it('invalid filters are typed errors', async () => {
@@ -173,21 +232,36 @@ describe('operator API', () => {
         { taskId: 'bad id' },
         { queue: '' },
       ]) {
-        await expect(engine.listRuns(options as never)).rejects.toMatchObject({ code: 'RUNLANE_INVALID_OPTION' });
+        await expect(engine.listRuns(options as never)).rejects.toMatchObject({
+          code: 'RUNLANE_INVALID_OPTION',
+        });
       }
     });
   });
 
   it('stats counts runs per queue and status, and the age of the oldest due run', async () => {
     const clock = new ManualClock('2030-05-01T00:00:00.000Z');
-    const job = task({ id: 'ops.stats', queue: 'ops-stats', run: (_p: unknown, context: TaskContext) => (context.attempt === 1 ? context.release('1h') : 'x') });
+    const job = task({
+      id: 'ops.stats',
+      queue: 'ops-stats',
+      run: (_p: unknown, context: TaskContext) =>
+        context.attempt === 1 ? context.release('1h') : 'x',
+    });
     const engine = createEngine(db, [job], { clock });
     await engine.triggerBatch(job, [{}, {}, {}]);
     clock.advance(30_000);
     await engine.executeNext({ queues: ['ops-stats'] });
     const stats = await engine.stats();
     expect(stats.queues['ops-stats']).toEqual({
-      counts: { queued: 2, running: 0, retrying: 0, released: 1, completed: 0, failed: 0, cancelled: 0 },
+      counts: {
+        queued: 2,
+        running: 0,
+        retrying: 0,
+        released: 1,
+        completed: 0,
+        failed: 0,
+        cancelled: 0,
+      },
       oldestDueAgeMs: 30_000,
     });
   });
@@ -203,31 +277,51 @@ describe('operator API', () => {
 
   async function pruneScenario(db: TestDatabase) {
     const clock = new ManualClock('2030-06-01T00:00:00.000Z');
-    const job = task({ id: 'ops.prune', queue: 'ops-prune', retry: { maxAttempts: 1 }, run: (p: { fail?: boolean }) => {
-      if (p.fail) throw new Error('x');
-      return 'ok';
-    } });
+    const job = task({
+      id: 'ops.prune',
+      queue: 'ops-prune',
+      retry: { maxAttempts: 1 },
+      run: (p: { fail?: boolean }) => {
+        if (p.fail) throw new Error('x');
+        return 'ok';
+      },
+    });
     const engine = createEngine(db, [job], { clock });
     const old = await engine.runNow(job, {});
     const oldFailed = await engine.runNow(job, { fail: true });
     clock.advance(2 * 86_400_000);
     const recent = await engine.runNow(job, {});
     const waiting = await engine.trigger(job, {}, { delay: '1h' });
-    expect(await engine.prune({ olderThan: '1d', statuses: ['completed'] })).toEqual({ deleted: 1 });
+    expect(await engine.prune({ olderThan: '1d', statuses: ['completed'] })).toEqual({
+      deleted: 1,
+    });
     await expect(engine.getRun(old.id)).rejects.toMatchObject({ code: 'RUNLANE_RUN_NOT_FOUND' });
-    const [{ n }] = await db.query(`SELECT count(*)::int AS n FROM runlane_run_events WHERE run_id = $1`, [old.id]);
+    const [{ n }] = await db.query(
+      `SELECT count(*)::int AS n FROM runlane_run_events WHERE run_id = $1`,
+      [old.id],
+    );
     expect(n).toBe(0);
     expect(await engine.prune({ olderThan: '1d' })).toEqual({ deleted: 1 });
-    await expect(engine.getRun(oldFailed.id)).rejects.toMatchObject({ code: 'RUNLANE_RUN_NOT_FOUND' });
+    await expect(engine.getRun(oldFailed.id)).rejects.toMatchObject({
+      code: 'RUNLANE_RUN_NOT_FOUND',
+    });
     expect(await engine.getRun(recent.id)).toMatchObject({ status: 'completed' });
     expect(await engine.getRun(waiting.run.id)).toMatchObject({ status: 'queued' });
-    await expect(engine.prune({ olderThan: '1d', statuses: ['queued'] as never })).rejects.toMatchObject({ code: 'RUNLANE_INVALID_OPTION' });
-    await expect(engine.prune({ olderThan: 'ages' })).rejects.toMatchObject({ code: 'RUNLANE_INVALID_OPTION' });
+    await expect(
+      engine.prune({ olderThan: '1d', statuses: ['queued'] as never }),
+    ).rejects.toMatchObject({ code: 'RUNLANE_INVALID_OPTION' });
+    await expect(engine.prune({ olderThan: 'ages' })).rejects.toMatchObject({
+      code: 'RUNLANE_INVALID_OPTION',
+    });
   }
 
   it('unknown or malformed run ids are typed errors for cancel, retry and replay', async () => {
     const engine = createEngine(db, []);
-    for (const call of [engine.cancel.bind(engine), engine.retry.bind(engine), engine.replay.bind(engine)]) {
+    for (const call of [
+      engine.cancel.bind(engine),
+      engine.retry.bind(engine),
+      engine.replay.bind(engine),
+    ]) {
       await expect(call('987654321')).rejects.toMatchObject({ code: 'RUNLANE_RUN_NOT_FOUND' });
       await expect(call('run_1')).rejects.toMatchObject({ code: 'RUNLANE_INVALID_RUN_ID' });
       await expect(call(42 as never)).rejects.toBeInstanceOf(RunlaneError);
@@ -238,30 +332,54 @@ describe('operator API', () => {
     it('a paused queue is not claimed from; triggers are still accepted; resume picks up again', async () => {
       const job = task({ id: 'ops.paused', queue: 'ops-paused', run: () => 'ok' });
       const engine = createEngine(db, [job]);
-      expect(await engine.pauseQueue('ops-paused')).toMatchObject({ name: 'ops-paused', paused: true });
+      expect(await engine.pauseQueue('ops-paused')).toMatchObject({
+        name: 'ops-paused',
+        paused: true,
+      });
       const { run } = await engine.trigger(job, {});
       expect(await engine.executeNext({ queues: ['ops-paused'] })).toBeNull();
       expect(await engine.getRun(run.id)).toMatchObject({ status: 'queued' });
       expect(await engine.resumeQueue('ops-paused')).toMatchObject({ paused: false });
-      expect(await engine.executeNext({ queues: ['ops-paused'] })).toMatchObject({ runId: run.id, outcome: 'completed' });
+      expect(await engine.executeNext({ queues: ['ops-paused'] })).toMatchObject({
+        runId: run.id,
+        outcome: 'completed',
+      });
     });
 
     it('a queue limit holds across engines; invalid queue options are refused', async () => {
       let release!: () => void;
       const gate = new Promise<void>((resolve) => (release = resolve));
-      const job = task({ id: 'ops.limited', queue: 'ops-limited', run: async () => (await gate, 'ok') });
+      const job = task({
+        id: 'ops.limited',
+        queue: 'ops-limited',
+        run: async () => (await gate, 'ok'),
+      });
       const engines = [0, 1].map(() => createEngine(db, [job]));
       await engines[0].configureQueues({ 'ops-limited': { concurrency: 1 } });
       await engines[1].configureQueues({});
       await engines[0].triggerBatch(job, [{}, {}, {}]);
       const first = engines[0].executeNext({ queues: ['ops-limited'] });
-      await waitFor(async () => (await db.query(`SELECT 1 FROM runlane_runs WHERE queue = 'ops-limited' AND status = 'running'`)).length === 1, 'one running');
+      await waitFor(
+        async () =>
+          (
+            await db.query(
+              `SELECT 1 FROM runlane_runs WHERE queue = 'ops-limited' AND status = 'running'`,
+            )
+          ).length === 1,
+        'one running',
+      );
       expect(await engines[1].executeNext({ queues: ['ops-limited'] })).toBeNull();
       release();
       await first;
-      expect(await engines[1].executeNext({ queues: ['ops-limited'] })).toMatchObject({ outcome: 'completed' });
-      await expect(engines[0].configureQueues({ 'ops-limited': { concurrency: 0 } })).rejects.toMatchObject({ code: 'RUNLANE_INVALID_OPTION' });
-      await expect(engines[0].pauseQueue('no spaces allowed')).rejects.toMatchObject({ code: 'RUNLANE_INVALID_OPTION' });
+      expect(await engines[1].executeNext({ queues: ['ops-limited'] })).toMatchObject({
+        outcome: 'completed',
+      });
+      await expect(
+        engines[0].configureQueues({ 'ops-limited': { concurrency: 0 } }),
+      ).rejects.toMatchObject({ code: 'RUNLANE_INVALID_OPTION' });
+      await expect(engines[0].pauseQueue('no spaces allowed')).rejects.toMatchObject({
+        code: 'RUNLANE_INVALID_OPTION',
+      });
     });
   });
 });

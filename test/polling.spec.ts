@@ -26,7 +26,10 @@ describe('polling jobs: release is not failure', () => {
       run: (payload: { reportId: string }, context: TaskContext) => {
         seen.push({ releases: context.releases, lastRelease: context.lastRelease, payload });
         if (context.releases < 2) {
-          return context.release('5m', { reason: 'provider_not_ready', data: { check: context.releases + 1 } });
+          return context.release('5m', {
+            reason: 'provider_not_ready',
+            data: { check: context.releases + 1 },
+          });
         }
         return { stored: payload.reportId };
       },
@@ -38,7 +41,10 @@ describe('polling jobs: release is not failure', () => {
     const released = await engine.getRun(run.id);
     expect(released).toMatchObject({ status: 'released', failures: 0, releases: 1, error: null });
     expect(released.availableAt.toISOString()).toBe('2030-03-01T09:05:00.000Z');
-    expect(released.lastRelease).toMatchObject({ reason: 'provider_not_ready', data: { check: 1 } });
+    expect(released.lastRelease).toMatchObject({
+      reason: 'provider_not_ready',
+      data: { check: 1 },
+    });
 
     // Not picked up before its time...
     clock.advance(5 * 60_000 - 1);
@@ -73,12 +79,25 @@ describe('polling jobs: release is not failure', () => {
     const events = await engine.getRunEvents(run.id);
     expect(events[2]).toMatchObject({
       attempt: 1,
-      data: { reason: 'provider_not_ready', data: { check: 1 }, delayMs: 300_000, availableAt: '2030-03-01T09:05:00+00:00' },
+      data: {
+        reason: 'provider_not_ready',
+        data: { check: 1 },
+        delayMs: 300_000,
+        availableAt: '2030-03-01T09:05:00+00:00',
+      },
     });
     expect(seen).toEqual([
       { releases: 0, lastRelease: null, payload: { reportId: 'rep_1' } },
-      { releases: 1, lastRelease: { reason: 'provider_not_ready', data: { check: 1 } }, payload: { reportId: 'rep_1' } },
-      { releases: 2, lastRelease: { reason: 'provider_not_ready', data: { check: 2 } }, payload: { reportId: 'rep_1' } },
+      {
+        releases: 1,
+        lastRelease: { reason: 'provider_not_ready', data: { check: 1 } },
+        payload: { reportId: 'rep_1' },
+      },
+      {
+        releases: 2,
+        lastRelease: { reason: 'provider_not_ready', data: { check: 2 } },
+        payload: { reportId: 'rep_1' },
+      },
     ]);
     expect(logger.lines.warn).toEqual([]);
     expect(logger.lines.error).toEqual([]);
@@ -95,7 +114,9 @@ describe('polling jobs: release is not failure', () => {
     const engine = createEngine(db, [until], { clock });
     const { run } = await engine.trigger(until, {});
     await engine.executeNext();
-    expect((await engine.getRun(run.id)).availableAt.toISOString()).toBe('2030-03-01T10:00:00.000Z');
+    expect((await engine.getRun(run.id)).availableAt.toISOString()).toBe(
+      '2030-03-01T10:00:00.000Z',
+    );
   });
 
   it('past maxReleases the run fails with kind release_limit, and the event says which limit', async () => {
@@ -103,7 +124,8 @@ describe('polling jobs: release is not failure', () => {
     const stubborn = task({
       id: 'reports.stubborn',
       release: { maxReleases: 2 },
-      run: (_p: unknown, context: TaskContext) => context.release('1m', { reason: 'still_processing' }),
+      run: (_p: unknown, context: TaskContext) =>
+        context.release('1m', { reason: 'still_processing' }),
     });
     const engine = createEngine(db, [stubborn], { clock });
     const { run } = await engine.trigger(stubborn, {});
@@ -118,7 +140,15 @@ describe('polling jobs: release is not failure', () => {
       error: { kind: 'release_limit' },
     });
     const events = await engine.getRunEvents(run.id);
-    expect(events.map((event) => event.type)).toEqual(['created', 'claimed', 'released', 'claimed', 'released', 'claimed', 'failed']);
+    expect(events.map((event) => event.type)).toEqual([
+      'created',
+      'claimed',
+      'released',
+      'claimed',
+      'released',
+      'claimed',
+      'failed',
+    ]);
     expect(events[6].data).toMatchObject({ kind: 'release_limit', limit: 'maxReleases', value: 2 });
   });
 
@@ -132,7 +162,10 @@ describe('polling jobs: release is not failure', () => {
     const engine = createEngine(db, [slow], { clock });
     const { run } = await engine.trigger(slow, {});
     await engine.executeNext();
-    expect(await engine.getRun(run.id)).toMatchObject({ status: 'failed', error: { kind: 'release_limit' } });
+    expect(await engine.getRun(run.id)).toMatchObject({
+      status: 'failed',
+      error: { kind: 'release_limit' },
+    });
     expect((await engine.getRunEvents(run.id))[2].data).toMatchObject({ limit: 'maxWait' });
   });
 
@@ -164,14 +197,21 @@ describe('polling jobs: release is not failure', () => {
     const waiter = task({
       id: 'reports.waiter',
       queue: 'waiters',
-      run: (_p: unknown, context: TaskContext) => (context.releases === 0 ? context.release('1m') : 'done'),
+      run: (_p: unknown, context: TaskContext) =>
+        context.releases === 0 ? context.release('1m') : 'done',
     });
     const engines = [0, 1, 2].map(() => createEngine(db, [waiter], { clock }));
-    const { runs } = await engines[0].triggerBatch(waiter, Array.from({ length: 300 }, (_, i) => ({ i })), { delay: '1m' });
+    const { runs } = await engines[0].triggerBatch(
+      waiter,
+      Array.from({ length: 300 }, (_, i) => ({ i })),
+      { delay: '1m' },
+    );
     const tickers = async () => {
-      await Promise.all(engines.map(async (engine) => {
-        for (let i = 0; i < 5; i++) await engine.tick();
-      }));
+      await Promise.all(
+        engines.map(async (engine) => {
+          for (let i = 0; i < 5; i++) await engine.tick();
+        }),
+      );
     };
     // Wait 1: the trigger's delay.
     clock.advance(60_000);

@@ -34,26 +34,43 @@ describe('worker processes', () => {
 
   it('two worker processes drain 500 runs: each completed exactly once, concurrency never exceeded', async () => {
     const engine = createEngine(db, [journalTask]);
-    await engine.triggerBatch(journalTask, Array.from({ length: 500 }, (_, i) => ({ i })));
+    await engine.triggerBatch(
+      journalTask,
+      Array.from({ length: 500 }, (_, i) => ({ i })),
+    );
     const a = await spawnWorker({ WORKER_ID: 'a', CONCURRENCY: '5' });
     const b = await spawnWorker({ WORKER_ID: 'b', CONCURRENCY: '5' });
-    await waitFor(async () => {
-      const [{ n }] = await db.query(`SELECT count(*)::int AS n FROM runlane_runs WHERE task_id = 'proc.journal' AND status = 'completed'`);
-      return n === 500;
-    }, '500 runs completed', 60_000);
+    await waitFor(
+      async () => {
+        const [{ n }] = await db.query(
+          `SELECT count(*)::int AS n FROM runlane_runs WHERE task_id = 'proc.journal' AND status = 'completed'`,
+        );
+        return n === 500;
+      },
+      '500 runs completed',
+      60_000,
+    );
 
-    const executions = await db.query(`SELECT run_id, count(*)::int AS n FROM journal GROUP BY run_id HAVING count(*) <> 1`);
+    const executions = await db.query(
+      `SELECT run_id, count(*)::int AS n FROM journal GROUP BY run_id HAVING count(*) <> 1`,
+    );
     expect(executions).toEqual([]);
-    const [{ executed }] = await db.query(`SELECT count(DISTINCT run_id)::int AS executed FROM journal`);
+    const [{ executed }] = await db.query(
+      `SELECT count(DISTINCT run_id)::int AS executed FROM journal`,
+    );
     expect(executed).toBe(500);
     const completions = await db.query(
       `SELECT run_id FROM runlane_run_events WHERE type = 'completed' GROUP BY run_id HAVING count(*) <> 1`,
     );
     expect(completions).toEqual([]);
-    const perWorker = await db.query(`SELECT worker, max(in_flight)::int AS peak, count(*)::int AS n FROM journal GROUP BY worker ORDER BY worker`);
+    const perWorker = await db.query(
+      `SELECT worker, max(in_flight)::int AS peak, count(*)::int AS n FROM journal GROUP BY worker ORDER BY worker`,
+    );
     expect(perWorker.map((row) => row.worker)).toEqual(['a', 'b']);
     for (const row of perWorker) expect(row.peak).toBeLessThanOrEqual(5);
-    const results = await db.query(`SELECT DISTINCT result->>'worker' AS worker FROM runlane_runs WHERE task_id = 'proc.journal'`);
+    const results = await db.query(
+      `SELECT DISTINCT result->>'worker' AS worker FROM runlane_runs WHERE task_id = 'proc.journal'`,
+    );
     expect(results.map((row) => row.worker).sort()).toEqual(['a', 'b']);
     expect(a.output() + b.output()).not.toMatch(/Unhandled|TypeError|ERROR/);
   });
@@ -62,13 +79,25 @@ describe('worker processes', () => {
     const engine = createEngine(db, [blockTask]);
     const { run } = await engine.trigger(blockTask, {});
     const doomed = await spawnWorker({ WORKER_ID: 'doomed', LEASE: '2s', QUEUES: 'default' });
-    await waitFor(async () => (await db.query(`SELECT 1 FROM journal WHERE run_id = $1`, [run.id])).length === 1, 'attempt started');
+    await waitFor(
+      async () =>
+        (await db.query(`SELECT 1 FROM journal WHERE run_id = $1`, [run.id])).length === 1,
+      'attempt started',
+    );
     expect(await doomed.kill('SIGKILL')).toMatchObject({ signal: 'SIGKILL' });
     expect(await engine.getRun(run.id)).toMatchObject({ status: 'running', workerId: 'doomed' });
 
     await spawnWorker({ WORKER_ID: 'rescuer', LEASE: '2s' });
-    await waitFor(async () => (await engine.getRun(run.id)).status === 'completed', 'run completed', 20_000);
-    expect(await engine.getRun(run.id)).toMatchObject({ attempts: 2, failures: 1, result: { worker: 'rescuer' } });
+    await waitFor(
+      async () => (await engine.getRun(run.id)).status === 'completed',
+      'run completed',
+      20_000,
+    );
+    expect(await engine.getRun(run.id)).toMatchObject({
+      attempts: 2,
+      failures: 1,
+      result: { worker: 'rescuer' },
+    });
     expect(await eventTypes(engine, run.id)).toEqual([
       'created',
       'claimed',
@@ -77,7 +106,10 @@ describe('worker processes', () => {
       'claimed',
       'completed',
     ]);
-    const journal = await db.query(`SELECT worker, attempt FROM journal WHERE run_id = $1 ORDER BY id`, [run.id]);
+    const journal = await db.query(
+      `SELECT worker, attempt FROM journal WHERE run_id = $1 ORDER BY id`,
+      [run.id],
+    );
     expect(journal).toEqual([
       { worker: 'doomed', attempt: 1 },
       { worker: 'rescuer', attempt: 2 },
@@ -92,8 +124,16 @@ describe('worker processes', () => {
       spawnWorker({ WORKER_ID: 'w2', LEASE: '1s', STALL_MS: '5000', CONCURRENCY: '1' }),
     ]);
     const { run } = await engine.trigger(stallTask, {});
-    await waitFor(async () => (await eventTypes(engine, run.id)).includes('lease_lost'), 'stale outcome rejected', 20_000);
-    expect(await engine.getRun(run.id)).toMatchObject({ status: 'completed', result: 'fresh', attempts: 2 });
+    await waitFor(
+      async () => (await eventTypes(engine, run.id)).includes('lease_lost'),
+      'stale outcome rejected',
+      20_000,
+    );
+    expect(await engine.getRun(run.id)).toMatchObject({
+      status: 'completed',
+      result: 'fresh',
+      attempts: 2,
+    });
     const events = await engine.getRunEvents(run.id);
     expect(events.map((event) => event.type)).toEqual([
       'created',
@@ -104,12 +144,18 @@ describe('worker processes', () => {
       'completed',
       'lease_lost',
     ]);
-    const journal = await db.query(`SELECT worker, attempt FROM journal WHERE run_id = $1 ORDER BY id`, [run.id]);
+    const journal = await db.query(
+      `SELECT worker, attempt FROM journal WHERE run_id = $1 ORDER BY id`,
+      [run.id],
+    );
     expect(journal.map((row) => row.attempt)).toEqual([1, 2]);
     const [stalled, healthy] = journal.map((row) => row.worker);
     expect(stalled).not.toBe(healthy);
     expect(events[4]).toMatchObject({ attempt: 2, data: { workerId: healthy } });
-    expect(events[6]).toMatchObject({ attempt: 1, data: { workerId: stalled, outcome: 'completed' } });
+    expect(events[6]).toMatchObject({
+      attempt: 1,
+      data: { workerId: stalled, outcome: 'completed' },
+    });
     for (const worker of workers) expect(worker.child.exitCode).toBeNull();
   });
 
@@ -117,35 +163,75 @@ describe('worker processes', () => {
     const engine = createEngine(db, [cancellableTask]);
     const { run } = await engine.trigger(cancellableTask, {});
     await spawnWorker({ WORKER_ID: 'canceller', LEASE: '3s' });
-    await waitFor(async () => (await db.query(`SELECT 1 FROM journal WHERE run_id = $1`, [run.id])).length === 1, 'attempt started');
-    expect(await engine.cancel(run.id, { reason: 'no longer needed' })).toMatchObject({ outcome: 'cancel_requested' });
-    await waitFor(async () => (await engine.getRun(run.id)).status === 'cancelled', 'run cancelled', 15_000);
-    const notes = await db.query(`SELECT note FROM journal WHERE run_id = $1 ORDER BY id`, [run.id]);
+    await waitFor(
+      async () =>
+        (await db.query(`SELECT 1 FROM journal WHERE run_id = $1`, [run.id])).length === 1,
+      'attempt started',
+    );
+    expect(await engine.cancel(run.id, { reason: 'no longer needed' })).toMatchObject({
+      outcome: 'cancel_requested',
+    });
+    await waitFor(
+      async () => (await engine.getRun(run.id)).status === 'cancelled',
+      'run cancelled',
+      15_000,
+    );
+    const notes = await db.query(`SELECT note FROM journal WHERE run_id = $1 ORDER BY id`, [
+      run.id,
+    ]);
     expect(notes.map((row) => row.note)).toEqual(['started', 'aborted:RUNLANE_RUN_CANCELLED']);
-    expect(await engine.getRun(run.id)).toMatchObject({ status: 'cancelled', result: null, failures: 0 });
-    expect(await eventTypes(engine, run.id)).toEqual(['created', 'claimed', 'cancel_requested', 'cancelled']);
+    expect(await engine.getRun(run.id)).toMatchObject({
+      status: 'cancelled',
+      result: null,
+      failures: 0,
+    });
+    expect(await eventTypes(engine, run.id)).toEqual([
+      'created',
+      'claimed',
+      'cancel_requested',
+      'cancelled',
+    ]);
   });
 
   it('a queue limit of 2 holds across two worker processes of concurrency 5', async () => {
     const engine = createEngine(db, [reportTask]);
     await engine.configureQueues({ reports: { concurrency: 2 } });
-    await engine.triggerBatch(reportTask, Array.from({ length: 40 }, (_, i) => ({ i })));
+    await engine.triggerBatch(
+      reportTask,
+      Array.from({ length: 40 }, (_, i) => ({ i })),
+    );
     await Promise.all([
-      spawnWorker({ WORKER_ID: 'r1', CONCURRENCY: '5', QUEUE_LIMITS: 'reports:2', QUEUES: 'reports', POLL: '20ms' }),
-      spawnWorker({ WORKER_ID: 'r2', CONCURRENCY: '5', QUEUE_LIMITS: 'reports:2', QUEUES: 'reports', POLL: '20ms' }),
+      spawnWorker({
+        WORKER_ID: 'r1',
+        CONCURRENCY: '5',
+        QUEUE_LIMITS: 'reports:2',
+        QUEUES: 'reports',
+        POLL: '20ms',
+      }),
+      spawnWorker({
+        WORKER_ID: 'r2',
+        CONCURRENCY: '5',
+        QUEUE_LIMITS: 'reports:2',
+        QUEUES: 'reports',
+        POLL: '20ms',
+      }),
     ]);
     let peak = 0;
     let samples = 0;
-    await waitFor(async () => {
-      const [{ running, completed }] = await db.query(
-        `SELECT count(*) FILTER (WHERE status = 'running')::int AS running,
+    await waitFor(
+      async () => {
+        const [{ running, completed }] = await db.query(
+          `SELECT count(*) FILTER (WHERE status = 'running')::int AS running,
                 count(*) FILTER (WHERE status = 'completed')::int AS completed
          FROM runlane_runs WHERE queue = 'reports'`,
-      );
-      peak = Math.max(peak, running);
-      samples += 1;
-      return completed === 40;
-    }, 'all reports completed', 60_000);
+        );
+        peak = Math.max(peak, running);
+        samples += 1;
+        return completed === 40;
+      },
+      'all reports completed',
+      60_000,
+    );
     expect(samples).toBeGreaterThan(10);
     expect(peak).toBeLessThanOrEqual(2);
     expect(peak).toBe(2);
@@ -161,25 +247,42 @@ describe('worker processes', () => {
       maxOpen = Math.max(maxOpen, open);
     }
     expect(maxOpen).toBeLessThanOrEqual(2);
-    const workers = await db.query(`SELECT DISTINCT worker FROM journal j JOIN runlane_runs r ON r.id = j.run_id WHERE r.queue = 'reports'`);
+    const workers = await db.query(
+      `SELECT DISTINCT worker FROM journal j JOIN runlane_runs r ON r.id = j.run_id WHERE r.queue = 'reports'`,
+    );
     expect(workers).toHaveLength(2);
   });
 
   it('a stalled worker on a queue limited to 1: its late outcome is rejected and the limit is never exceeded meanwhile', async () => {
     const engine = createEngine(db, [stallLimitedTask]);
     await engine.configureQueues({ limited: { concurrency: 1 } });
-    const env = { LEASE: '1s', STALL_MS: '5000', CONCURRENCY: '3', QUEUES: 'limited', QUEUE_LIMITS: 'limited:1' };
-    await Promise.all([spawnWorker({ WORKER_ID: 'l1', ...env }), spawnWorker({ WORKER_ID: 'l2', ...env })]);
+    const env = {
+      LEASE: '1s',
+      STALL_MS: '5000',
+      CONCURRENCY: '3',
+      QUEUES: 'limited',
+      QUEUE_LIMITS: 'limited:1',
+    };
+    await Promise.all([
+      spawnWorker({ WORKER_ID: 'l1', ...env }),
+      spawnWorker({ WORKER_ID: 'l2', ...env }),
+    ]);
     const { run } = await engine.trigger(stallLimitedTask, {});
     const second = await engine.trigger(stallLimitedTask, {});
     let peak = 0;
-    await waitFor(async () => {
-      const [{ running }] = await db.query(`SELECT count(*)::int AS running FROM runlane_runs WHERE queue = 'limited' AND status = 'running'`);
-      peak = Math.max(peak, running);
-      const types = await eventTypes(engine, run.id);
-      const done = (await engine.getRun(second.run.id)).status === 'completed';
-      return types.includes('lease_lost') && done;
-    }, 'stale outcome rejected and both runs completed', 30_000);
+    await waitFor(
+      async () => {
+        const [{ running }] = await db.query(
+          `SELECT count(*)::int AS running FROM runlane_runs WHERE queue = 'limited' AND status = 'running'`,
+        );
+        peak = Math.max(peak, running);
+        const types = await eventTypes(engine, run.id);
+        const done = (await engine.getRun(second.run.id)).status === 'completed';
+        return types.includes('lease_lost') && done;
+      },
+      'stale outcome rejected and both runs completed',
+      30_000,
+    );
     expect(peak).toBe(1);
     expect(await engine.getRun(run.id)).toMatchObject({ status: 'completed', result: 'fresh' });
     const events = await engine.getRunEvents(run.id);

@@ -4,9 +4,14 @@ import { createTestDatabase } from './support/test-database.js';
 
 const MAIN = fileURLToPath(new URL('../dist/sample/main.js', import.meta.url));
 
-function runSample(env: Record<string, string | undefined>): Promise<{ code: number | null; output: string }> {
+function runSample(
+  env: Record<string, string | undefined>,
+): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [MAIN, '--once'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [MAIN, '--once'], {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let output = '';
     child.stdout.on('data', (chunk) => (output += chunk));
     child.stderr.on('data', (chunk) => (output += chunk));

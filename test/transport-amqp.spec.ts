@@ -29,9 +29,24 @@ describe('the amqp transport', () => {
     },
   });
 
-  function engineWith(url = BROKER_URL, options: Parameters<typeof createEngine>[2] = {}, connectionName = `${PREFIX}${randomUUID()}`) {
-    const transport = new AmqpTransport({ url, queuePrefix: PREFIX, connectionName, reconnectDelay: 50, maxReconnectDelay: 500, redeliveryDelay: 100 });
-    const engine = createEngine(db, [work], { transport, outbox: { retryDelay: '10ms', maxRetryDelay: '50ms' }, ...options });
+  function engineWith(
+    url = BROKER_URL,
+    options: Parameters<typeof createEngine>[2] = {},
+    connectionName = `${PREFIX}${randomUUID()}`,
+  ) {
+    const transport = new AmqpTransport({
+      url,
+      queuePrefix: PREFIX,
+      connectionName,
+      reconnectDelay: 50,
+      maxReconnectDelay: 500,
+      redeliveryDelay: 100,
+    });
+    const engine = createEngine(db, [work], {
+      transport,
+      outbox: { retryDelay: '10ms', maxRetryDelay: '50ms' },
+      ...options,
+    });
     engines.push(engine);
     return { engine, transport, connectionName };
   }
@@ -42,7 +57,9 @@ describe('the amqp transport', () => {
     await sleep(200);
   }
 
-  const completed = async (runId: string) => (await db.query(`SELECT status FROM runlane_runs WHERE id = $1`, [runId]))[0]?.status === 'completed';
+  const completed = async (runId: string) =>
+    (await db.query(`SELECT status FROM runlane_runs WHERE id = $1`, [runId]))[0]?.status ===
+    'completed';
 
   beforeAll(async () => {
     db = await createTestDatabase();
@@ -56,7 +73,8 @@ describe('the amqp transport', () => {
     executions.length = 0;
   });
   afterAll(async () => {
-    for (const queue of ['default', 'default.dead']) await channel.deleteQueue(`${PREFIX}${queue}`).catch(() => undefined);
+    for (const queue of ['default', 'default.dead'])
+      await channel.deleteQueue(`${PREFIX}${queue}`).catch(() => undefined);
     await admin.close();
     await db.drop();
   });
@@ -68,7 +86,9 @@ describe('the amqp transport', () => {
     expect(dispatch).toEqual({ status: 'published' });
     await waitFor(() => completed(run.id), 'the run to complete');
     expect(executions).toEqual([run.id]);
-    const dispatched = (await engine.getRunEvents(run.id)).find((event) => event.type === 'dispatched');
+    const dispatched = (await engine.getRunEvents(run.id)).find(
+      (event) => event.type === 'dispatched',
+    );
     expect(dispatched?.data).toMatchObject({ transport: 'amqp' });
   });
 
@@ -76,10 +96,17 @@ describe('the amqp transport', () => {
     const { engine } = engineWith(BROKER_URL, { dispatch: 'deferred' });
     const { run, dispatch } = await engine.trigger(work, { n: 2 });
     expect(dispatch).toEqual({ status: 'pending' });
-    await channel.assertQueue(`${PREFIX}default`, { durable: true, deadLetterExchange: '', deadLetterRoutingKey: `${PREFIX}default.dead` });
+    await channel.assertQueue(`${PREFIX}default`, {
+      durable: true,
+      deadLetterExchange: '',
+      deadLetterRoutingKey: `${PREFIX}default.dead`,
+    });
     expect((await channel.checkQueue(`${PREFIX}default`)).messageCount).toBe(0);
     expect(await engine.tick()).toMatchObject({ deliveriesPublished: 1 });
-    await waitFor(async () => (await channel.checkQueue(`${PREFIX}default`)).messageCount === 1, 'the wakeup in the queue');
+    await waitFor(
+      async () => (await channel.checkQueue(`${PREFIX}default`)).messageCount === 1,
+      'the wakeup in the queue',
+    );
     await idleWorker(engine);
     await waitFor(() => completed(run.id), 'the run to complete');
   });
@@ -97,18 +124,24 @@ describe('the amqp transport', () => {
     await proxy.cut();
     const during = [];
     for (let n = 0; n < 5; n += 1) during.push(await engine.trigger(work, { n }));
-    for (const { dispatch } of during) expect(dispatch).toEqual({ status: 'pending', error: expect.any(String) });
+    for (const { dispatch } of during)
+      expect(dispatch).toEqual({ status: 'pending', error: expect.any(String) });
     for (const { run } of during) {
-      expect((await engine.getRunEvents(run.id)).map((event) => event.type)).toContain('dispatch_failed');
+      expect((await engine.getRunEvents(run.id)).map((event) => event.type)).toContain(
+        'dispatch_failed',
+      );
     }
 
     await proxy.restore();
     await waitFor(async () => {
       await engine.tick();
-      const [row] = await db.query(`SELECT count(*)::int AS pending FROM runlane_outbox WHERE status = 'pending'`);
+      const [row] = await db.query(
+        `SELECT count(*)::int AS pending FROM runlane_outbox WHERE status = 'pending'`,
+      );
       return row.pending === 0;
     }, 'every pending delivery request to be published');
-    for (const { run } of during) await waitFor(() => completed(run.id), `run ${run.id} to complete`, 50_000);
+    for (const { run } of during)
+      await waitFor(() => completed(run.id), `run ${run.id} to complete`, 50_000);
     expect(new Set(executions).size).toBe(executions.length);
     await proxy.close();
   });
@@ -124,7 +157,9 @@ describe('the amqp transport', () => {
     for (let n = 0; n < 5; n += 1) after.push(await engine.trigger(work, { n }));
     await waitFor(async () => {
       await engine.tick();
-      const [row] = await db.query(`SELECT count(*)::int AS done FROM runlane_runs WHERE status = 'completed'`);
+      const [row] = await db.query(
+        `SELECT count(*)::int AS done FROM runlane_runs WHERE status = 'completed'`,
+      );
       return row.done === 6;
     }, 'every run to complete');
   });
@@ -132,10 +167,13 @@ describe('the amqp transport', () => {
   it('the same wakeup delivered three times executes the run once', async () => {
     const { engine } = engineWith(BROKER_URL, { dispatch: 'deferred' });
     const { run } = await engine.trigger(work, { n: 5 });
-    const [request] = await db.query(`SELECT id::text FROM runlane_outbox WHERE run_id = $1`, [run.id]);
+    const [request] = await db.query(`SELECT id::text FROM runlane_outbox WHERE run_id = $1`, [
+      run.id,
+    ]);
     await idleWorker(engine);
     const wakeup = Buffer.from(JSON.stringify({ runId: run.id, deliveryId: request.id }));
-    for (let copy = 0; copy < 3; copy += 1) channel.sendToQueue(`${PREFIX}default`, wakeup, { persistent: true });
+    for (let copy = 0; copy < 3; copy += 1)
+      channel.sendToQueue(`${PREFIX}default`, wakeup, { persistent: true });
     await waitFor(() => completed(run.id), 'the run to complete');
     await waitFor(async () => {
       const queue = await channel.checkQueue(`${PREFIX}default`);
@@ -152,14 +190,22 @@ describe('the amqp transport', () => {
     await idleWorker(engine);
     await channel.purgeQueue(`${PREFIX}default.dead`);
     channel.sendToQueue(`${PREFIX}default`, Buffer.from('garbage'));
-    channel.sendToQueue(`${PREFIX}default`, Buffer.from(JSON.stringify({ runId: run.id, deliveryId: '999999' })));
-    await waitFor(async () => (await channel.checkQueue(`${PREFIX}default.dead`)).messageCount === 2, 'two dead letters');
+    channel.sendToQueue(
+      `${PREFIX}default`,
+      Buffer.from(JSON.stringify({ runId: run.id, deliveryId: '999999' })),
+    );
+    await waitFor(
+      async () => (await channel.checkQueue(`${PREFIX}default.dead`)).messageCount === 2,
+      'two dead letters',
+    );
     const dead = [];
     for (let n = 0; n < 2; n += 1) {
       const message = await channel.get(`${PREFIX}default.dead`, { noAck: true });
       if (message) dead.push(message.content.toString());
     }
-    expect(dead.sort()).toEqual([JSON.stringify({ runId: run.id, deliveryId: '999999' }), 'garbage'].sort());
+    expect(dead.sort()).toEqual(
+      [JSON.stringify({ runId: run.id, deliveryId: '999999' }), 'garbage'].sort(),
+    );
     expect(await engine.getRun(run.id)).toMatchObject({ status: 'queued', attempts: 0 });
     expect(executions).toEqual([]);
   });
@@ -169,9 +215,19 @@ describe('the amqp transport', () => {
 async function closeBrokerConnection(connectionName: string): Promise<void> {
   const run = promisify(execFile);
   const pid = await waitFor(async () => {
-    const { stdout } = await run('rabbitmqctl', ['-q', 'list_connections', 'pid', 'client_properties']);
+    const { stdout } = await run('rabbitmqctl', [
+      '-q',
+      'list_connections',
+      'pid',
+      'client_properties',
+    ]);
     const mine = stdout.split('\n').find((line) => line.includes(connectionName));
     return mine?.split('\t')[0];
   }, 'the broker to list the connection');
-  await run('rabbitmqctl', ['-q', 'close_connection', pid, 'runlane test: simulated broker restart']);
+  await run('rabbitmqctl', [
+    '-q',
+    'close_connection',
+    pid,
+    'runlane test: simulated broker restart',
+  ]);
 }

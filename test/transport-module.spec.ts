@@ -31,7 +31,11 @@ describe('forRoot({ transport }) wires wakeups end to end', () => {
       imports: [
         TypeOrmModule.forRoot({ type: 'postgres', url: db.url, autoLoadEntities: true }),
         // A one-minute poll: only a wakeup explains a run that starts within seconds.
-        RunlaneModule.forRoot({ tasks: [job], worker: { enabled: true, pollInterval: '60s' }, ...options }),
+        RunlaneModule.forRoot({
+          tasks: [job],
+          worker: { enabled: true, pollInterval: '60s' },
+          ...options,
+        }),
       ],
     }).compile();
     await app.init();
@@ -44,18 +48,36 @@ describe('forRoot({ transport }) wires wakeups end to end', () => {
     const { runlane, job } = await boot('module-pg', {});
     const { run, dispatch } = await runlane.trigger(job, {});
     expect(dispatch).toEqual({ status: 'published' });
-    await waitFor(async () => (await runlane.getRun(run.id)).status === 'completed', 'woken by NOTIFY', 10_000);
+    await waitFor(
+      async () => (await runlane.getRun(run.id)).status === 'completed',
+      'woken by NOTIFY',
+      10_000,
+    );
   });
 
   it('an AmqpTransport wakes an idle worker through RabbitMQ', async () => {
-    const transport = new AmqpTransport({ url: AMQP_URL, queuePrefix: `test.${randomUUID().slice(0, 8)}.` });
+    const transport = new AmqpTransport({
+      url: AMQP_URL,
+      queuePrefix: `test.${randomUUID().slice(0, 8)}.`,
+    });
     const { runlane, job } = await boot('module-amqp', { transport });
     const { run, dispatch } = await runlane.trigger(job, {});
     expect(dispatch).toEqual({ status: 'published' });
-    await waitFor(async () => (await runlane.getRun(run.id)).status === 'completed', 'woken by RabbitMQ', 10_000);
+    await waitFor(
+      async () => (await runlane.getRun(run.id)).status === 'completed',
+      'woken by RabbitMQ',
+      10_000,
+    );
     // The wakeup can be consumed before the publisher records `dispatched`: both orders are fine.
     const types = (await runlane.getRunEvents(run.id)).map((event) => event.type);
-    expect(types.filter((type) => type !== 'dispatched')).toEqual(['created', 'claimed', 'completed']);
-    await waitFor(async () => (await runlane.getRunEvents(run.id)).some((event) => event.type === 'dispatched'), 'dispatched recorded');
+    expect(types.filter((type) => type !== 'dispatched')).toEqual([
+      'created',
+      'claimed',
+      'completed',
+    ]);
+    await waitFor(
+      async () => (await runlane.getRunEvents(run.id)).some((event) => event.type === 'dispatched'),
+      'dispatched recorded',
+    );
   });
 });

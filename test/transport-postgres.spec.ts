@@ -3,7 +3,10 @@ import type { RunlaneEngine } from '../lib/core/runlane-engine.js';
 import { task } from '../lib/core/task.types.js';
 import type { WorkerHandle } from '../lib/core/worker.js';
 import { PostgresTransport } from '../lib/transports/postgres.transport.js';
-import { postgresConnectionConfig, resolveTransport } from '../lib/transports/data-source-transport.util.js';
+import {
+  postgresConnectionConfig,
+  resolveTransport,
+} from '../lib/transports/data-source-transport.util.js';
 import { NoneTransport } from '../lib/transports/none.transport.js';
 import { entityManagerDatabase } from '../lib/typeorm-database.js';
 import { silentLogger } from '../lib/core/logger.js';
@@ -33,7 +36,11 @@ describe('the postgres transport', () => {
 
   function engineWith(options: Parameters<typeof createEngine>[2] = {}) {
     const engine = createEngine(db, [work], {
-      transport: new PostgresTransport({ connection: db.url, reconnectDelay: 50, maxReconnectDelay: 500 }),
+      transport: new PostgresTransport({
+        connection: db.url,
+        reconnectDelay: 50,
+        maxReconnectDelay: 500,
+      }),
       ...options,
     });
     engines.push(engine);
@@ -74,7 +81,9 @@ describe('the postgres transport', () => {
     const { run, dispatch } = await engine.trigger(work, { n: 1 });
     expect(dispatch).toEqual({ status: 'published' });
     await waitFor(() => started.has(run.id), 'the attempt to start');
-    expect(await db.query(`SELECT count(*)::int AS count FROM runlane_outbox`)).toEqual([{ count: 0 }]);
+    expect(await db.query(`SELECT count(*)::int AS count FROM runlane_outbox`)).toEqual([
+      { count: 0 },
+    ]);
   });
 
   it('deferred dispatch: no notification until tick() publishes the delivery request, then the run is delivered', async () => {
@@ -101,7 +110,9 @@ describe('the postgres transport', () => {
       }),
     ).rejects.toThrow('rolled back');
     expect(await notificationsUntilMarker()).toEqual([]);
-    expect(await db.query(`SELECT count(*)::int AS count FROM runlane_runs WHERE payload = '{"n": 3}'`)).toEqual([{ count: 0 }]);
+    expect(
+      await db.query(`SELECT count(*)::int AS count FROM runlane_runs WHERE payload = '{"n": 3}'`),
+    ).toEqual([{ count: 0 }]);
 
     const { run, dispatch } = await db.dataSource.transaction((manager) =>
       engine.trigger(work, { n: 4 }, { database: entityManagerDatabase(manager) }),
@@ -125,7 +136,10 @@ describe('the postgres transport', () => {
       ids.push((await engine.trigger(work, { n })).run.id);
     }
     await waitFor(async () => {
-      const [row] = await db.query(`SELECT count(*)::int AS count FROM runlane_runs WHERE id = ANY($1::bigint[]) AND status = 'completed'`, [ids]);
+      const [row] = await db.query(
+        `SELECT count(*)::int AS count FROM runlane_runs WHERE id = ANY($1::bigint[]) AND status = 'completed'`,
+        [ids],
+      );
       return row.count === ids.length;
     }, 'all runs to complete');
     const [reconnected] = await listenerPids();
@@ -134,7 +148,9 @@ describe('the postgres transport', () => {
 
   it('the Nest layer builds the listener from the DataSource and falls back to polling for PGlite', () => {
     expect(postgresConnectionConfig(db.dataSource)).toEqual({ connectionString: db.url });
-    expect(resolveTransport(undefined, db.dataSource, silentLogger)).toBeInstanceOf(PostgresTransport);
+    expect(resolveTransport(undefined, db.dataSource, silentLogger)).toBeInstanceOf(
+      PostgresTransport,
+    );
     expect(resolveTransport('none', db.dataSource, silentLogger)).toBeInstanceOf(NoneTransport);
     const pglite = { options: { type: 'postgres', driver: class {} } } as never;
     expect(resolveTransport(undefined, pglite, silentLogger)).toBeInstanceOf(NoneTransport);
@@ -146,7 +162,11 @@ describe('the postgres transport', () => {
     engines.push(engine);
     const { run, dispatch } = await engine.trigger(work, { n: 5 });
     expect(dispatch).toEqual({ status: 'polling' });
-    expect(await db.query(`SELECT count(*)::int AS count FROM runlane_outbox WHERE run_id = $1`, [run.id])).toEqual([{ count: 0 }]);
+    expect(
+      await db.query(`SELECT count(*)::int AS count FROM runlane_outbox WHERE run_id = $1`, [
+        run.id,
+      ]),
+    ).toEqual([{ count: 0 }]);
     expect(await engine.executeNext()).toMatchObject({ runId: run.id, outcome: 'completed' });
   });
 });

@@ -27,10 +27,15 @@ describe('worker', () => {
       },
     });
     const engine = createEngine(db, [work]);
-    await engine.triggerBatch(work, Array.from({ length: 60 }, (_, i) => ({ i })));
+    await engine.triggerBatch(
+      work,
+      Array.from({ length: 60 }, (_, i) => ({ i })),
+    );
     const worker = await engine.worker({ concurrency: 4, pollInterval: 20 });
     await waitFor(async () => {
-      const [{ n }] = await db.query(`SELECT count(*)::int AS n FROM runlane_runs WHERE queue = 'work' AND status = 'completed'`);
+      const [{ n }] = await db.query(
+        `SELECT count(*)::int AS n FROM runlane_runs WHERE queue = 'work' AND status = 'completed'`,
+      );
       return n === 60;
     }, 'all runs completed');
     await worker.stop();
@@ -53,7 +58,8 @@ describe('worker', () => {
     await waitFor(() => worker.inFlight === 2, 'two attempts in flight');
     await worker.stop();
     expect(finished).toBe(2);
-    for (const run of runs) expect(await engine.getRun(run.id)).toMatchObject({ status: 'completed' });
+    for (const run of runs)
+      expect(await engine.getRun(run.id)).toMatchObject({ status: 'completed' });
   });
 
   it('graceful stop hands unfinished runs back without counting a failure', async () => {
@@ -71,23 +77,43 @@ describe('worker', () => {
     });
     const engine = createEngine(db, [stuck]);
     const { run } = await engine.trigger(stuck, {});
-    const worker = await engine.worker({ concurrency: 1, pollInterval: 20, shutdownTimeout: 100, workerId: 'stopping-worker' });
+    const worker = await engine.worker({
+      concurrency: 1,
+      pollInterval: 20,
+      shutdownTimeout: 100,
+      workerId: 'stopping-worker',
+    });
     await waitFor(() => worker.inFlight === 1, 'attempt in flight');
     await worker.stop();
     expect(aborted).toMatchObject({ code: 'RUNLANE_WORKER_STOPPED' });
     const handedBack = await engine.getRun(run.id);
-    expect(handedBack).toMatchObject({ status: 'queued', failures: 0, attempts: 1, leaseExpiresAt: null, error: null });
+    expect(handedBack).toMatchObject({
+      status: 'queued',
+      failures: 0,
+      attempts: 1,
+      leaseExpiresAt: null,
+      error: null,
+    });
     expect(await eventTypes(engine, run.id)).toEqual(['created', 'claimed', 'worker_shutdown']);
     const events = await engine.getRunEvents(run.id);
     expect(events[2].data).toMatchObject({ workerId: 'stopping-worker' });
 
     // Another worker takes it over at once and completes it.
-    const next = createEngine(db, [task({ id: 'worker.stuck', queue: 'stuck', run: () => 'done' })]);
-    expect(await next.executeNext({ queues: ['stuck'] })).toMatchObject({ outcome: 'completed', attempt: 2 });
+    const next = createEngine(db, [
+      task({ id: 'worker.stuck', queue: 'stuck', run: () => 'done' }),
+    ]);
+    expect(await next.executeNext({ queues: ['stuck'] })).toMatchObject({
+      outcome: 'completed',
+      attempt: 2,
+    });
   });
 
   it('a task that ignores its signal is still handed back on stop', async () => {
-    const deaf = task({ id: 'worker.deaf', queue: 'deaf', run: () => new Promise(() => undefined) });
+    const deaf = task({
+      id: 'worker.deaf',
+      queue: 'deaf',
+      run: () => new Promise(() => undefined),
+    });
     const engine = createEngine(db, [deaf]);
     const { run } = await engine.trigger(deaf, {});
     const worker = await engine.worker({ concurrency: 1, pollInterval: 20, shutdownTimeout: 50 });

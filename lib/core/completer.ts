@@ -9,7 +9,11 @@ const MAX_BATCH = 500;
  * latency. Other outcomes (failures, releases, hand-backs) are written one by one.
  */
 export class Completer {
-  private pending: { write: OutcomeInput; resolve(outcome: RecordedOutcome): void; reject(error: unknown): void }[] = [];
+  private pending: {
+    write: OutcomeInput;
+    resolve(outcome: RecordedOutcome): void;
+    reject(error: unknown): void;
+  }[] = [];
   private flushing = false;
 
   constructor(private readonly store: RunStore) {}
@@ -41,5 +45,9 @@ export class Completer {
 }
 
 function isPlainCompletion(write: OutcomeInput): boolean {
-  return write.status === 'completed' && write.events.length === 1 && write.events[0].type === 'completed';
+  return (
+    write.status === 'completed' &&
+    write.events.length === 1 &&
+    write.events[0].type === 'completed'
+  );
 }

@@ -26,12 +26,7 @@ export interface RunlaneWakeup {
 
 /** Why a delivered wakeup did not execute anything. */
 export type DeliverySkipReason =
-  | 'not_found'
-  | 'not_due'
-  | 'already_running'
-  | 'terminal'
-  | 'cancelled'
-  | 'unknown_task';
+  'not_found' | 'not_due' | 'already_running' | 'terminal' | 'cancelled' | 'unknown_task';
 
 /** What `executeDelivery()` did with a wakeup. */
 export type DeliveryOutcome =
@@ -86,9 +81,12 @@ export function decodeWakeup(message: unknown): { runId: string; deliveryId: str
     throw malformed('not an object');
   }
   const { runId, deliveryId } = value as Record<string, unknown>;
-  if (!isId(runId)) throw malformed(`"runId" ${JSON.stringify(runId) ?? 'undefined'} is not a run id`);
+  if (!isId(runId))
+    throw malformed(`"runId" ${JSON.stringify(runId) ?? 'undefined'} is not a run id`);
   if (!isId(deliveryId)) {
-    throw malformed(`"deliveryId" ${JSON.stringify(deliveryId) ?? 'undefined'} is not a delivery id`);
+    throw malformed(
+      `"deliveryId" ${JSON.stringify(deliveryId) ?? 'undefined'} is not a delivery id`,
+    );
   }
   return { runId, deliveryId };
 }

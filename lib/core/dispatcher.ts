@@ -40,13 +40,19 @@ export class Dispatcher {
       await this.transport.publish(wakeups);
     } catch (error) {
       const text = errorText(error);
-      this.logger.warn(`Transport "${this.transport.name}": publishing ${ids.length} wakeup(s) failed; they stay pending: ${text}`);
+      this.logger.warn(
+        `Transport "${this.transport.name}": publishing ${ids.length} wakeup(s) failed; they stay pending: ${text}`,
+      );
       const dead = await this.outbox.markFailed(ids, text, this.retry).catch((markError) => {
-        this.logger.warn(`Could not record the failed publish (the requests stay due): ${errorText(markError)}`);
+        this.logger.warn(
+          `Could not record the failed publish (the requests stay due): ${errorText(markError)}`,
+        );
         return 0;
       });
       if (dead > 0) {
-        this.logger.error(`Transport "${this.transport.name}": ${dead} delivery request(s) reached ${this.retry.maxAttempts} failed publishes and are dead; workers still find their runs by polling`);
+        this.logger.error(
+          `Transport "${this.transport.name}": ${dead} delivery request(s) reached ${this.retry.maxAttempts} failed publishes and are dead; workers still find their runs by polling`,
+        );
       }
       return { published: false, error: text, dead };
     }
@@ -54,7 +60,9 @@ export class Dispatcher {
       await this.outbox.markPublished(ids, this.transport.name);
     } catch (error) {
       // Published but not marked: the flusher publishes them again. Wakeups are hints; a duplicate is harmless.
-      this.logger.warn(`Could not mark ${ids.length} delivery request(s) published: ${errorText(error)}`);
+      this.logger.warn(
+        `Could not mark ${ids.length} delivery request(s) published: ${errorText(error)}`,
+      );
     }
     return { published: true, dead: 0 };
   }

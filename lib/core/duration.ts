@@ -16,7 +16,9 @@ export function parseDuration(value: Duration, where: string): number {
   if (typeof value === 'number') parsed = value;
   else if (typeof value === 'string' && value.trim() !== '') {
     const trimmed = value.trim();
-    parsed = /^\d+(\.\d+)?$/.test(trimmed) ? Number(trimmed) : (ms(trimmed as ms.StringValue) as number | undefined);
+    parsed = /^\d+(\.\d+)?$/.test(trimmed)
+      ? Number(trimmed)
+      : (ms(trimmed as ms.StringValue) as number | undefined);
   }
   if (parsed === undefined || !Number.isFinite(parsed) || parsed < 0 || parsed > MAX_DURATION_MS) {
     throw new InvalidOptionError(messages.invalidDuration(where, value));

@@ -29,7 +29,9 @@ export class PayloadValidationError extends RunlaneError {
       'RUNLANE_PAYLOAD_INVALID',
       messages.payloadInvalid(
         taskId,
-        issues.map((issue) => (issue.path ? `${issue.path}: ${issue.message}` : issue.message)).join('; '),
+        issues
+          .map((issue) => (issue.path ? `${issue.path}: ${issue.message}` : issue.message))
+          .join('; '),
       ),
     );
   }
@@ -187,7 +189,11 @@ export class InvalidScheduleError extends RunlaneError {
     readonly issues: PayloadIssue[] = [],
     options?: { cause?: unknown },
   ) {
-    super('RUNLANE_INVALID_SCHEDULE', messages.invalidSchedule(taskId, scheduleId, detail), options);
+    super(
+      'RUNLANE_INVALID_SCHEDULE',
+      messages.invalidSchedule(taskId, scheduleId, detail),
+      options,
+    );
   }
 }
 
@@ -224,7 +230,10 @@ export class ScheduleDeclaredInCodeError extends RunlaneError {
     readonly scheduleId: string,
     operation: 'update' | 'delete',
   ) {
-    super('RUNLANE_SCHEDULE_DECLARED_IN_CODE', messages.scheduleDeclaredInCode(scheduleId, operation === 'update' ? 'change' : 'remove'));
+    super(
+      'RUNLANE_SCHEDULE_DECLARED_IN_CODE',
+      messages.scheduleDeclaredInCode(scheduleId, operation === 'update' ? 'change' : 'remove'),
+    );
   }
 }
 
@@ -238,7 +247,10 @@ export class InvalidDeliveryError extends RunlaneError {
     readonly reason: 'malformed' | 'forged',
     message: string,
   ) {
-    super(reason === 'malformed' ? 'RUNLANE_DELIVERY_MALFORMED' : 'RUNLANE_DELIVERY_FORGED', message);
+    super(
+      reason === 'malformed' ? 'RUNLANE_DELIVERY_MALFORMED' : 'RUNLANE_DELIVERY_FORGED',
+      message,
+    );
   }
 }
 
@@ -249,7 +261,11 @@ export class TransportUnavailableError extends RunlaneError {
     readonly transport: string,
     cause: unknown,
   ) {
-    super('RUNLANE_TRANSPORT_UNAVAILABLE', messages.transportUnavailable(transport, errorText(cause)), { cause });
+    super(
+      'RUNLANE_TRANSPORT_UNAVAILABLE',
+      messages.transportUnavailable(transport, errorText(cause)),
+      { cause },
+    );
   }
 }
 
@@ -259,7 +275,15 @@ export function errorText(error: unknown): string {
 }
 
 const TRANSIENT_SQLSTATES = new Set(['57P01', '57P02', '57P03', '53300', '40001', '40P01']);
-const TRANSIENT_NODE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
+const TRANSIENT_NODE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+]);
 const TRANSIENT_MESSAGES = [
   /Connection terminated/i,
   /timeout exceeded when trying to connect/i,
@@ -278,7 +302,10 @@ export function isTransientStorageError(error: unknown): boolean {
   if (error instanceof StorageUnavailableError) return true;
   if (typeof error !== 'object' || error === null) return false;
   const { code, message } = error as { code?: unknown; message?: unknown };
-  if (typeof code === 'string' && (code.startsWith('08') || TRANSIENT_SQLSTATES.has(code) || TRANSIENT_NODE_CODES.has(code))) {
+  if (
+    typeof code === 'string' &&
+    (code.startsWith('08') || TRANSIENT_SQLSTATES.has(code) || TRANSIENT_NODE_CODES.has(code))
+  ) {
     return true;
   }
   const cause = (error as { cause?: unknown }).cause;

@@ -65,13 +65,21 @@ export class Executor {
     const outcome = this.decide(task, run, settled);
     const recorded = await this.record(attempt, outcome.write);
     if (!recorded.recorded) {
-      this.logger.warn(`Run ${run.id} (${run.taskId}) attempt ${run.attempts}: lease lost; outcome discarded`);
+      this.logger.warn(
+        `Run ${run.id} (${run.taskId}) attempt ${run.attempts}: lease lost; outcome discarded`,
+      );
       return this.result(run, 'lease_lost', null, outcome.error);
     }
     const status = recorded.status!;
     const final: AttemptOutcome = status === 'cancelled' ? 'cancelled' : outcome.outcome;
     this.log(run, final, outcome);
-    return this.result(run, final, status, outcome.error, final === 'completed' ? outcome.value : undefined);
+    return this.result(
+      run,
+      final,
+      status,
+      outcome.error,
+      final === 'completed' ? outcome.value : undefined,
+    );
   }
 
   /**
@@ -85,8 +93,11 @@ export class Executor {
         return await this.completer.record(write);
       } catch (error) {
         const delay = exponentialBackoff(failures, 100, 5_000);
-        if (!isTransientStorageError(error) || Date.now() + delay > attempt.leaseValidUntil) throw error;
-        this.logger.warn(`Run ${write.runId} attempt ${write.attempt}: database unreachable, retrying the outcome in ${delay}ms`);
+        if (!isTransientStorageError(error) || Date.now() + delay > attempt.leaseValidUntil)
+          throw error;
+        this.logger.warn(
+          `Run ${write.runId} attempt ${write.attempt}: database unreachable, retrying the outcome in ${delay}ms`,
+        );
         await new Promise((resolve) => setTimeout(resolve, delay));
       }
     }
@@ -100,7 +111,10 @@ export class Executor {
     const timer =
       task.timeoutMs === null
         ? undefined
-        : setTimeout(() => attempt.abort(new TaskTimeoutError(task.id, task.timeoutMs!)), task.timeoutMs);
+        : setTimeout(
+            () => attempt.abort(new TaskTimeoutError(task.id, task.timeoutMs!)),
+            task.timeoutMs,
+          );
     let onAbort: (() => void) | undefined;
     const aborted = new Promise<never>((_, reject) => {
       onAbort = () => reject(signal.reason);
@@ -132,13 +146,18 @@ export class Executor {
       attempt: run.attempts,
       failures: run.failures,
       releases: run.releases,
-      lastRelease: run.lastRelease ? { reason: run.lastRelease.reason, data: run.lastRelease.data } : null,
+      lastRelease: run.lastRelease
+        ? { reason: run.lastRelease.reason, data: run.lastRelease.data }
+        : null,
       signal: attempt.signal,
       logger: this.logger,
       release: (delay, options) => {
-        if (!(delay instanceof Date)) parseDuration(delay, `Runlane task "${task.id}": context.release() delay`);
+        if (!(delay instanceof Date))
+          parseDuration(delay, `Runlane task "${task.id}": context.release() delay`);
         else if (Number.isNaN(delay.getTime())) {
-          throw new InvalidOptionError(messages.invalidDuration(`Runlane task "${task.id}": context.release() date`, delay));
+          throw new InvalidOptionError(
+            messages.invalidDuration(`Runlane task "${task.id}": context.release() date`, delay),
+          );
         }
         return createRelease(delay, options);
       },
@@ -149,7 +168,13 @@ export class Executor {
     task: RegisteredTask,
     run: Run,
     settled: { ok: true; value: unknown } | { ok: false; error: unknown },
-  ): { outcome: AttemptOutcome; write: OutcomeInput; error?: RunErrorInfo; value?: unknown; delayMs?: number } {
+  ): {
+    outcome: AttemptOutcome;
+    write: OutcomeInput;
+    error?: RunErrorInfo;
+    value?: unknown;
+    delayMs?: number;
+  } {
     if (!settled.ok) {
       if (settled.error instanceof WorkerStoppedError) {
         return { outcome: 'handed_back', write: this.handBackWrite(run) };
@@ -161,7 +186,10 @@ export class Executor {
     try {
       json = toJson(settled.value);
     } catch (error) {
-      const info = toErrorInfo(new NonRetryableError(messages.resultNotJson(task.id, errorText(error))), 'result_not_json');
+      const info = toErrorInfo(
+        new NonRetryableError(messages.resultNotJson(task.id, errorText(error))),
+        'result_not_json',
+      );
       return this.failWrite(run, info);
     }
     return {
@@ -188,7 +216,9 @@ export class Executor {
     const info = toErrorInfo(error, kind);
     const failures = run.failures + 1;
     const retry =
-      kind !== 'non_retryable' && !(error instanceof RunCancelledError) && failures < run.maxAttempts;
+      kind !== 'non_retryable' &&
+      !(error instanceof RunCancelledError) &&
+      failures < run.maxAttempts;
     if (!retry) return this.failWrite(run, info);
     const delayMs = backoffDelay(task.retry, failures);
     return {
@@ -257,7 +287,12 @@ export class Executor {
           attempt: run.attempts,
           status: 'failed' as const,
           error: info,
-          events: [{ type: 'failed' as const, data: { kind: 'release_limit', ...limit, reason: release.reason } }],
+          events: [
+            {
+              type: 'failed' as const,
+              data: { kind: 'release_limit', ...limit, reason: release.reason },
+            },
+          ],
           workerId: this.workerId,
         },
       };
@@ -272,7 +307,12 @@ export class Executor {
         releasesIncrement: 1,
         lastRelease: { reason: release.reason, data: release.data },
         delayMs,
-        events: [{ type: 'released' as const, data: { reason: release.reason, data: release.data, delayMs } }],
+        events: [
+          {
+            type: 'released' as const,
+            data: { reason: release.reason, data: release.data, delayMs },
+          },
+        ],
         workerId: this.workerId,
       },
     };
@@ -289,7 +329,11 @@ export class Executor {
     };
   }
 
-  private log(run: Run, outcome: AttemptOutcome, decided: { error?: RunErrorInfo; delayMs?: number }): void {
+  private log(
+    run: Run,
+    outcome: AttemptOutcome,
+    decided: { error?: RunErrorInfo; delayMs?: number },
+  ): void {
     const what = `Run ${run.id} (${run.taskId}) attempt ${run.attempts}`;
     switch (outcome) {
       case 'completed':
@@ -301,7 +345,9 @@ export class Executor {
         this.logger.debug(`${what}: released for ${decided.delayMs}ms`);
         break;
       case 'retry_scheduled':
-        this.logger.warn(`${what} failed, retrying in ${decided.delayMs}ms: ${decided.error?.message}`);
+        this.logger.warn(
+          `${what} failed, retrying in ${decided.delayMs}ms: ${decided.error?.message}`,
+        );
         break;
       case 'failed':
         this.logger.error(`${what} failed (${decided.error?.kind}): ${decided.error?.message}`);
@@ -345,4 +391,3 @@ export function toErrorInfo(error: unknown, kind: RunErrorKind): RunErrorInfo {
 function eventError(info: RunErrorInfo) {
   return { kind: info.kind, name: info.name, message: info.message };
 }
-

@@ -52,7 +52,9 @@ export class Heartbeat {
         this.leaseMs,
       );
     } catch (error) {
-      this.logger.warn(`Heartbeat failed; leases will be extended at the next beat: ${String(error)}`);
+      this.logger.warn(
+        `Heartbeat failed; leases will be extended at the next beat: ${String(error)}`,
+      );
       return;
     }
     for (const attempt of inFlight) {

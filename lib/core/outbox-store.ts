@@ -40,11 +40,16 @@ export class OutboxStore {
 
   /** Takes up to `limit` due pending requests, hidden from other flushers for `leaseMs`. */
   async takePending(limit: number, leaseMs: number): Promise<RunlaneWakeup[]> {
-    const rows = await this.db.query<{ id: string | number; run_id: string | number; queue: string }>(
-      TAKE_PENDING_SQL,
-      [this.now(), limit, leaseMs],
-    );
-    return rows.map((row) => ({ deliveryId: String(row.id), runId: String(row.run_id), queue: row.queue }));
+    const rows = await this.db.query<{
+      id: string | number;
+      run_id: string | number;
+      queue: string;
+    }>(TAKE_PENDING_SQL, [this.now(), limit, leaseMs]);
+    return rows.map((row) => ({
+      deliveryId: String(row.id),
+      runId: String(row.run_id),
+      queue: row.queue,
+    }));
   }
 
   async markPublished(deliveryIds: string[], transport: string): Promise<void> {

@@ -1,11 +1,17 @@
 import type { StandardSchemaV1 } from '@standard-schema/spec';
-import { PayloadNotJsonError, PayloadTooLargeError, PayloadValidationError, type PayloadIssue } from './errors.js';
+import {
+  PayloadNotJsonError,
+  PayloadTooLargeError,
+  PayloadValidationError,
+  type PayloadIssue,
+} from './errors.js';
 import type { ClassSchema, PayloadSchema } from './task.types.js';
 
 type ClassValidatorModule = typeof import('class-validator');
 type ClassTransformerModule = typeof import('class-transformer');
 
-let classTools: Promise<{ validator: ClassValidatorModule; transformer: ClassTransformerModule }> | undefined;
+let classTools:
+  Promise<{ validator: ClassValidatorModule; transformer: ClassTransformerModule }> | undefined;
 let loadedClassTools: Awaited<NonNullable<typeof classTools>> | undefined;
 
 /** class-validator and class-transformer are optional peers, loaded on first use. */
@@ -58,8 +64,12 @@ export async function validatePayload(
 }
 
 /** Turns a stored payload back into what the task receives (a DTO instance for class schemas). */
-export async function decodePayload(schema: PayloadSchema | undefined, stored: unknown): Promise<unknown> {
-  if (!schema || !isClassSchema(schema) || typeof stored !== 'object' || stored === null) return stored;
+export async function decodePayload(
+  schema: PayloadSchema | undefined,
+  stored: unknown,
+): Promise<unknown> {
+  if (!schema || !isClassSchema(schema) || typeof stored !== 'object' || stored === null)
+    return stored;
   const { transformer } = loadedClassTools ?? (await loadClassTools());
   return transformer.plainToInstance(schema, stored);
 }

@@ -30,30 +30,44 @@ export function resolveRetryPolicy(
   const maxAttempts = options?.maxAttempts ?? defaults.maxAttempts ?? DEFAULT_RETRY.maxAttempts;
   if (!Number.isInteger(maxAttempts) || maxAttempts < 1 || maxAttempts > 1_000_000) {
     throw new InvalidOptionError(
-      messages.invalidOption(`${where}: retry.maxAttempts`, `must be an integer from 1 to 1000000, got ${JSON.stringify(maxAttempts)}`),
+      messages.invalidOption(
+        `${where}: retry.maxAttempts`,
+        `must be an integer from 1 to 1000000, got ${JSON.stringify(maxAttempts)}`,
+      ),
     );
   }
   const backoff = { ...DEFAULT_RETRY.backoff, ...defaults.backoff, ...options?.backoff };
   if (backoff.type !== 'exponential' && backoff.type !== 'fixed') {
     throw new InvalidOptionError(
-      messages.invalidOption(`${where}: retry.backoff.type`, `must be "exponential" or "fixed", got ${JSON.stringify(backoff.type)}`),
+      messages.invalidOption(
+        `${where}: retry.backoff.type`,
+        `must be "exponential" or "fixed", got ${JSON.stringify(backoff.type)}`,
+      ),
     );
   }
   const factor = backoff.factor ?? 2;
   if (typeof factor !== 'number' || !Number.isFinite(factor) || factor < 1) {
     throw new InvalidOptionError(
-      messages.invalidOption(`${where}: retry.backoff.factor`, `must be a number >= 1, got ${JSON.stringify(factor)}`),
+      messages.invalidOption(
+        `${where}: retry.backoff.factor`,
+        `must be a number >= 1, got ${JSON.stringify(factor)}`,
+      ),
     );
   }
   const jitter = backoff.jitter ?? 0;
   if (typeof jitter !== 'number' || !(jitter >= 0 && jitter <= 1)) {
     throw new InvalidOptionError(
-      messages.invalidOption(`${where}: retry.backoff.jitter`, `must be a number from 0 to 1, got ${JSON.stringify(jitter)}`),
+      messages.invalidOption(
+        `${where}: retry.backoff.jitter`,
+        `must be a number from 0 to 1, got ${JSON.stringify(jitter)}`,
+      ),
     );
   }
   const retryable = options?.retryable ?? defaults.retryable;
   if (retryable !== undefined && typeof retryable !== 'function') {
-    throw new InvalidOptionError(messages.invalidOption(`${where}: retry.retryable`, 'must be a function'));
+    throw new InvalidOptionError(
+      messages.invalidOption(`${where}: retry.retryable`, 'must be a function'),
+    );
   }
   return {
     maxAttempts,

@@ -1,7 +1,14 @@
 import type { RunlaneClock } from './clock.js';
 import type { RunlaneDatabase } from './database.js';
 import { InvalidRunIdError, RunNotFoundError } from './errors.js';
-import type { Run, RunErrorInfo, RunEvent, RunEventType, RunSource, RunStatus } from './run.types.js';
+import type {
+  Run,
+  RunErrorInfo,
+  RunEvent,
+  RunEventType,
+  RunSource,
+  RunStatus,
+} from './run.types.js';
 import {
   CANCEL_SQL,
   claimSql,
@@ -104,7 +111,11 @@ const RUN_ID_PATTERN = /^[1-9]\d{0,18}$/;
 
 /** Checks a run id's form before it reaches SQL. */
 export function assertRunId(runId: unknown): asserts runId is string {
-  if (typeof runId !== 'string' || !RUN_ID_PATTERN.test(runId) || BigInt(runId) > 9223372036854775807n) {
+  if (
+    typeof runId !== 'string' ||
+    !RUN_ID_PATTERN.test(runId) ||
+    BigInt(runId) > 9223372036854775807n
+  ) {
     throw new InvalidRunIdError(runId);
   }
 }
@@ -125,7 +136,9 @@ export class RunStore {
     delivery: DeliveryWrites,
     db: RunlaneDatabase = this.db,
   ): Promise<Run[]> {
-    return (await this.insertRunsWithDeliveries(input, delivery, db)).map((inserted) => inserted.run);
+    return (await this.insertRunsWithDeliveries(input, delivery, db)).map(
+      (inserted) => inserted.run,
+    );
   }
 
   /** `insertRuns`, also returning each run's delivery request id (`null` without an outbox row). */
@@ -150,7 +163,9 @@ export class RunStore {
     ]);
     // Rows come back in input order (ids ascend with it); with idempotency keys, only the
     // runs that were inserted come back, matched by key.
-    const byKey = input.idempotencyKeys ? new Map(input.idempotencyKeys.map((key, index) => [key, index])) : null;
+    const byKey = input.idempotencyKeys
+      ? new Map(input.idempotencyKeys.map((key, index) => [key, index]))
+      : null;
     return rows.map((row, position) => {
       const index = byKey ? byKey.get(row.idempotency_key)! : position;
       const createdAt = toDate(row.created_at)!;
@@ -194,8 +209,10 @@ export class RunStore {
 
   async claim(input: ClaimInput): Promise<Run[]> {
     if (input.limit <= 0 || input.taskIds.length === 0) return [];
-    const pick = input.runId !== undefined ? 'run' : input.queues!.length === 1 ? 'queue' : 'queues';
-    const target = pick === 'run' ? input.runId : pick === 'queue' ? input.queues![0] : input.queues;
+    const pick =
+      input.runId !== undefined ? 'run' : input.queues!.length === 1 ? 'queue' : 'queues';
+    const target =
+      pick === 'run' ? input.runId : pick === 'queue' ? input.queues![0] : input.queues;
     const params = [this.now(), target, input.taskIds, input.limit, input.workerId, input.leaseMs];
     if (input.limitedQueue === undefined) {
       return (await this.db.query(claimSql(pick), params)).map(toRun);
@@ -227,7 +244,12 @@ export class RunStore {
 
   /** Requests delivery for up to `limit` waiting runs whose time has come; returns how many. */
   async resumeDue(limit: number, delivery: DeliveryWrites): Promise<number> {
-    const rows = await this.db.query(RESUME_DUE_SQL, [this.now(), limit, delivery.outbox, delivery.notifyChannel]);
+    const rows = await this.db.query(RESUME_DUE_SQL, [
+      this.now(),
+      limit,
+      delivery.outbox,
+      delivery.notifyChannel,
+    ]);
     return rows.length;
   }
 
@@ -240,14 +262,24 @@ export class RunStore {
 
   async retry(runId: string, delivery: DeliveryWrites): Promise<{ changed: boolean; run: Run }> {
     assertRunId(runId);
-    const [row] = await this.db.query(RETRY_SQL, [this.now(), runId, delivery.outbox, delivery.notifyChannel]);
+    const [row] = await this.db.query(RETRY_SQL, [
+      this.now(),
+      runId,
+      delivery.outbox,
+      delivery.notifyChannel,
+    ]);
     if (!row) throw new RunNotFoundError(runId);
     return { changed: row.changed, run: toRun(row) };
   }
 
   async replay(runId: string, delivery: DeliveryWrites): Promise<Run> {
     assertRunId(runId);
-    const [row] = await this.db.query(REPLAY_SQL, [this.now(), runId, delivery.outbox, delivery.notifyChannel]);
+    const [row] = await this.db.query(REPLAY_SQL, [
+      this.now(),
+      runId,
+      delivery.outbox,
+      delivery.notifyChannel,
+    ]);
     if (!row) throw new RunNotFoundError(runId);
     return toRun(row);
   }
@@ -272,7 +304,9 @@ export class RunStore {
     return (await this.db.query(sql, params)).map(toRun);
   }
 
-  async stats(): Promise<{ queue: string; status: RunStatus | null; count: number | null; oldestDue: Date | null }[]> {
+  async stats(): Promise<
+    { queue: string; status: RunStatus | null; count: number | null; oldestDue: Date | null }[]
+  > {
     const rows = await this.db.query(STATS_SQL, [this.now()]);
     return rows.map((row) => ({
       queue: row.queue,
@@ -321,16 +355,24 @@ export class RunStore {
    * Returns, per run id, what was recorded (`recorded: false` when the lease was lost).
    */
   async recordCompletions(writes: OutcomeInput[]): Promise<Map<string, RecordedOutcome>> {
-    const rows = await this.db.query<{ id: string | number; status: RunStatus }>(RECORD_COMPLETIONS_SQL, [
-      this.now(),
-      writes.map((write) => write.runId),
-      writes.map((write) => write.attempt),
-      `[${writes.map((write) => write.result ?? 'null').join(',')}]`,
-      writes[0]?.workerId ?? null,
-    ]);
-    const recorded = new Map(rows.map((row) => [String(row.id), { recorded: true, status: row.status }]));
+    const rows = await this.db.query<{ id: string | number; status: RunStatus }>(
+      RECORD_COMPLETIONS_SQL,
+      [
+        this.now(),
+        writes.map((write) => write.runId),
+        writes.map((write) => write.attempt),
+        `[${writes.map((write) => write.result ?? 'null').join(',')}]`,
+        writes[0]?.workerId ?? null,
+      ],
+    );
+    const recorded = new Map(
+      rows.map((row) => [String(row.id), { recorded: true, status: row.status }]),
+    );
     return new Map(
-      writes.map((write) => [write.runId, recorded.get(write.runId) ?? { recorded: false, status: null }]),
+      writes.map((write) => [
+        write.runId,
+        recorded.get(write.runId) ?? { recorded: false, status: null },
+      ]),
     );
   }
 
@@ -340,12 +382,15 @@ export class RunStore {
     leaseMs: number,
   ): Promise<Map<string, { cancelRequested: boolean }>> {
     if (leases.length === 0) return new Map();
-    const rows = await this.db.query<{ id: string | number; cancel_requested: boolean }>(HEARTBEAT_SQL, [
-      this.now(),
-      leases.map((lease) => lease.runId),
-      leases.map((lease) => lease.attempt),
-      leaseMs,
-    ]);
+    const rows = await this.db.query<{ id: string | number; cancel_requested: boolean }>(
+      HEARTBEAT_SQL,
+      [
+        this.now(),
+        leases.map((lease) => lease.runId),
+        leases.map((lease) => lease.attempt),
+        leaseMs,
+      ],
+    );
     return new Map(rows.map((row) => [String(row.id), { cancelRequested: row.cancel_requested }]));
   }
 
@@ -374,7 +419,6 @@ function toDate(value: unknown): Date | null {
   if (value === null || value === undefined) return null;
   return value instanceof Date ? value : new Date(value as string);
 }
-
 
 /** Maps a `runlane_runs` row to the public snapshot. */
 export function toRun(row: Record<string, any>): Run {

@@ -1,12 +1,6 @@
 /** The statuses of a run. `completed`, `failed` and `cancelled` are terminal. */
 export type RunStatus =
-  | 'queued'
-  | 'running'
-  | 'retrying'
-  | 'released'
-  | 'completed'
-  | 'failed'
-  | 'cancelled';
+  'queued' | 'running' | 'retrying' | 'released' | 'completed' | 'failed' | 'cancelled';
 
 export const RUN_STATUSES: readonly RunStatus[] = [
   'queued',
@@ -50,12 +44,7 @@ export type RunSource =
 
 /** Why an attempt or a run failed. */
 export type RunErrorKind =
-  | 'error'
-  | 'non_retryable'
-  | 'timeout'
-  | 'lease_expired'
-  | 'release_limit'
-  | 'result_not_json';
+  'error' | 'non_retryable' | 'timeout' | 'lease_expired' | 'release_limit' | 'result_not_json';
 
 /** The stored form of an error. */
 export interface RunErrorInfo {

@@ -10,19 +10,36 @@ import {
 } from './delivery.js';
 import { Dispatcher } from './dispatcher.js';
 import { parseDuration, type Duration } from './duration.js';
-import { errorText, InvalidDeliveryError, InvalidOptionError, RunStateError, TablesMissingError } from './errors.js';
+import {
+  errorText,
+  InvalidDeliveryError,
+  InvalidOptionError,
+  RunStateError,
+  TablesMissingError,
+} from './errors.js';
 import { Executor, type AttemptResult } from './executor.js';
 import { Heartbeat } from './heartbeat.js';
 import { silentLogger, type RunlaneLogger } from './logger.js';
 import { OutboxStore, type DeliveryTarget } from './outbox-store.js';
 import { preparePayload } from './payload.js';
-import { RUN_STATUSES, TERMINAL_STATUSES, type Run, type RunEvent, type RunSource, type RunStatus } from './run.types.js';
+import {
+  RUN_STATUSES,
+  TERMINAL_STATUSES,
+  type Run,
+  type RunEvent,
+  type RunSource,
+  type RunStatus,
+} from './run.types.js';
 import { assertRunId, RunStore, type DeliveryWrites, type QueueState } from './run-store.js';
 import { TABLES_PRESENT_SQL } from './run-store.sql.js';
 import { ScheduleManager, type ReconcileResult } from './schedule-manager.js';
 import { ScheduleMaterializer } from './schedule-materializer.js';
 import { ScheduleStore } from './schedule-store.js';
-import type { CreateScheduleInput, RunlaneSchedule, UpdateScheduleInput } from './schedule.types.js';
+import type {
+  CreateScheduleInput,
+  RunlaneSchedule,
+  UpdateScheduleInput,
+} from './schedule.types.js';
 import { messages } from './runlane.messages.js';
 import { assertName, TaskRegistry, type RegisteredTask } from './task-registry.js';
 import type { TaskLike } from './task.types.js';
@@ -214,7 +231,12 @@ export class RunlaneEngine {
     this.store = new RunStore(this.database, this.clock);
     this.payloadSizeLimit = options.payloadSizeLimit ?? 1024 * 1024;
     if (!Number.isInteger(this.payloadSizeLimit) || this.payloadSizeLimit <= 0) {
-      throw new InvalidOptionError(messages.invalidOption('Runlane option "payloadSizeLimit"', 'must be a positive integer of bytes'));
+      throw new InvalidOptionError(
+        messages.invalidOption(
+          'Runlane option "payloadSizeLimit"',
+          'must be a positive integer of bytes',
+        ),
+      );
     }
     this.leaseMs = positive(options.leaseDuration ?? '30s', 'Runlane option "leaseDuration"');
     this.heartbeatMs = options.heartbeatInterval
@@ -223,17 +245,36 @@ export class RunlaneEngine {
     this.recoveryBatchSize = options.recoveryBatchSize ?? 500;
     this.inline = this.executorFor(this.workerId, this.leaseMs, this.heartbeatMs);
     const scheduleStore = new ScheduleStore(this.database, this.clock);
-    this.schedules = new ScheduleManager(this.database, scheduleStore, this.registry, this.payloadSizeLimit, this.logger);
+    this.schedules = new ScheduleManager(
+      this.database,
+      scheduleStore,
+      this.registry,
+      this.payloadSizeLimit,
+      this.logger,
+    );
     this.scheduleMaterializer = new ScheduleMaterializer(
-      this.database, scheduleStore, this.store, this.registry, () => this.delivery, this.logger,
+      this.database,
+      scheduleStore,
+      this.store,
+      this.registry,
+      () => this.delivery,
+      this.logger,
     );
     this.outbox = new OutboxStore(this.database, this.clock);
     this.transport = options.transport ?? null;
     if (this.transport?.mode === 'notify' && !this.transport.notifyChannel) {
-      throw new InvalidOptionError(messages.invalidOption(`Runlane transport "${this.transport.name}"`, 'has mode "notify" but no notifyChannel'));
+      throw new InvalidOptionError(
+        messages.invalidOption(
+          `Runlane transport "${this.transport.name}"`,
+          'has mode "notify" but no notifyChannel',
+        ),
+      );
     }
     this.dispatchPolicy = dispatchPolicy(options.dispatch, 'Runlane option "dispatch"');
-    this.dispatcher = this.transport && this.transport.mode !== 'none' ? this.createDispatcher(this.transport, options.outbox ?? {}) : null;
+    this.dispatcher =
+      this.transport && this.transport.mode !== 'none'
+        ? this.createDispatcher(this.transport, options.outbox ?? {})
+        : null;
     this.delivery = this.writesFor(this.dispatchPolicy);
   }
 
@@ -262,24 +303,47 @@ export class RunlaneEngine {
   ): Promise<TriggerBatchResult<TPayload, TResult>> {
     const registered = this.registry.get(task);
     if (!Array.isArray(payloads)) {
-      throw new InvalidOptionError(messages.invalidOption(`triggerBatch("${registered.id}")`, 'takes an array of payloads'));
+      throw new InvalidOptionError(
+        messages.invalidOption(`triggerBatch("${registered.id}")`, 'takes an array of payloads'),
+      );
     }
     if ((options as TriggerOptions).idempotencyKey !== undefined) {
-      throw new InvalidOptionError(messages.invalidOption(`triggerBatch("${registered.id}")`, 'does not take an idempotencyKey; use trigger() for deduplicated runs'));
+      throw new InvalidOptionError(
+        messages.invalidOption(
+          `triggerBatch("${registered.id}")`,
+          'does not take an idempotencyKey; use trigger() for deduplicated runs',
+        ),
+      );
     }
     const placement = this.placement(registered, options);
     const json = await Promise.all(
-      payloads.map((payload) => preparePayload(registered.id, registered.schema, payload, this.payloadSizeLimit)),
+      payloads.map((payload) =>
+        preparePayload(registered.id, registered.schema, payload, this.payloadSizeLimit),
+      ),
     );
-    const policy = dispatchPolicy(options.dispatch ?? this.dispatchPolicy, `triggerBatch("${registered.id}") option "dispatch"`);
+    const policy = dispatchPolicy(
+      options.dispatch ?? this.dispatchPolicy,
+      `triggerBatch("${registered.id}") option "dispatch"`,
+    );
     if (json.length === 0) return { runs: [], dispatch: { status: 'skipped' } };
     const writes = this.writesFor(policy, options.database === undefined);
     const inserted = await this.store.insertRunsWithDeliveries(
-      { ...placement, taskId: registered.id, source: { type: 'trigger' }, payloads: json, idempotencyKeys: null },
+      {
+        ...placement,
+        taskId: registered.id,
+        source: { type: 'trigger' },
+        payloads: json,
+        idempotencyKeys: null,
+      },
       writes,
       options.database && guardDatabase(options.database),
     );
-    const dispatch = await this.dispatchInserted(inserted, writes, policy, options.database !== undefined);
+    const dispatch = await this.dispatchInserted(
+      inserted,
+      writes,
+      policy,
+      options.database !== undefined,
+    );
     return { runs: inserted.map(({ run }) => run) as Run<TPayload, TResult>[], dispatch };
   }
 
@@ -322,13 +386,25 @@ export class RunlaneEngine {
   async worker(options: WorkerOptions = {}): Promise<WorkerHandle> {
     const concurrency = options.concurrency ?? 10;
     if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 10_000) {
-      throw new InvalidOptionError(messages.invalidOption('worker option "concurrency"', `must be an integer from 1 to 10000, got ${JSON.stringify(concurrency)}`));
+      throw new InvalidOptionError(
+        messages.invalidOption(
+          'worker option "concurrency"',
+          `must be an integer from 1 to 10000, got ${JSON.stringify(concurrency)}`,
+        ),
+      );
     }
     const queues = this.queuesOf(options.queues, 'worker');
-    const leaseMs = options.leaseDuration ? positive(options.leaseDuration, 'worker option "leaseDuration"') : this.leaseMs;
-    const heartbeatMs = options.leaseDuration ? Math.max(1, Math.floor(leaseMs / 3)) : this.heartbeatMs;
+    const leaseMs = options.leaseDuration
+      ? positive(options.leaseDuration, 'worker option "leaseDuration"')
+      : this.leaseMs;
+    const heartbeatMs = options.leaseDuration
+      ? Math.max(1, Math.floor(leaseMs / 3))
+      : this.heartbeatMs;
     const pollMs = positive(options.pollInterval ?? '1s', 'worker option "pollInterval"');
-    const shutdownMs = parseDuration(options.shutdownTimeout ?? '10s', 'worker option "shutdownTimeout"');
+    const shutdownMs = parseDuration(
+      options.shutdownTimeout ?? '10s',
+      'worker option "shutdownTimeout"',
+    );
     const workerId = options.workerId ?? defaultWorkerId();
     const { executor, heartbeat } = this.executorFor(workerId, leaseMs, heartbeatMs);
     const transport = this.dispatcher ? this.transport : null;
@@ -344,7 +420,9 @@ export class RunlaneEngine {
                   concurrency,
                   wake: () => wake(),
                   deliver: (message) =>
-                    this.deliver(message, workerId, leaseMs, (claim) => worker.executeDelivered(claim)),
+                    this.deliver(message, workerId, leaseMs, (claim) =>
+                      worker.executeDelivered(claim),
+                    ),
                 }),
             }
           : {}),
@@ -393,10 +471,19 @@ export class RunlaneEngine {
   async cancel(runId: string, options: { reason?: string } = {}): Promise<CancelResult> {
     const reason = options.reason ?? null;
     if (reason !== null && (typeof reason !== 'string' || reason.length > 1000)) {
-      throw new InvalidOptionError(messages.invalidOption('cancel() option "reason"', 'must be a string of at most 1000 characters'));
+      throw new InvalidOptionError(
+        messages.invalidOption(
+          'cancel() option "reason"',
+          'must be a string of at most 1000 characters',
+        ),
+      );
     }
     const { changed, run } = await this.store.cancel(runId, reason);
-    const outcome = !changed ? 'unchanged' : run.status === 'cancelled' ? 'cancelled' : 'cancel_requested';
+    const outcome = !changed
+      ? 'unchanged'
+      : run.status === 'cancelled'
+        ? 'cancelled'
+        : 'cancel_requested';
     return { outcome, run };
   }
 
@@ -418,20 +505,37 @@ export class RunlaneEngine {
     const statuses = options.status === undefined ? undefined : [options.status].flat();
     for (const status of statuses ?? []) {
       if (!RUN_STATUSES.includes(status)) {
-        throw new InvalidOptionError(messages.invalidOption(`${where} option "status"`, `must be one of ${RUN_STATUSES.join(', ')}, got ${JSON.stringify(status)}`));
+        throw new InvalidOptionError(
+          messages.invalidOption(
+            `${where} option "status"`,
+            `must be one of ${RUN_STATUSES.join(', ')}, got ${JSON.stringify(status)}`,
+          ),
+        );
       }
     }
-    if (options.taskId !== undefined) assertName(options.taskId, `${where} option "taskId"`, 'a task id');
-    if (options.queue !== undefined) assertName(options.queue, `${where} option "queue"`, 'a queue name');
+    if (options.taskId !== undefined)
+      assertName(options.taskId, `${where} option "taskId"`, 'a task id');
+    if (options.queue !== undefined)
+      assertName(options.queue, `${where} option "queue"`, 'a queue name');
     const limit = options.limit ?? 50;
     if (!Number.isInteger(limit) || limit < 1 || limit > 1000) {
-      throw new InvalidOptionError(messages.invalidOption(`${where} option "limit"`, `must be an integer from 1 to 1000, got ${JSON.stringify(limit)}`));
+      throw new InvalidOptionError(
+        messages.invalidOption(
+          `${where} option "limit"`,
+          `must be an integer from 1 to 1000, got ${JSON.stringify(limit)}`,
+        ),
+      );
     }
     if (options.cursor !== undefined) {
       try {
         assertRunId(options.cursor);
       } catch {
-        throw new InvalidOptionError(messages.invalidOption(`${where} option "cursor"`, `must be a nextCursor returned by listRuns(), got ${JSON.stringify(options.cursor)}`));
+        throw new InvalidOptionError(
+          messages.invalidOption(
+            `${where} option "cursor"`,
+            `must be a nextCursor returned by listRuns(), got ${JSON.stringify(options.cursor)}`,
+          ),
+        );
       }
     }
     const runs = await this.store.listRuns({
@@ -453,22 +557,38 @@ export class RunlaneEngine {
     const queues: RunlaneStats['queues'] = {};
     const entry = (queue: string) =>
       (queues[queue] ??= {
-        counts: Object.fromEntries(RUN_STATUSES.map((status) => [status, 0])) as Record<RunStatus, number>,
+        counts: Object.fromEntries(RUN_STATUSES.map((status) => [status, 0])) as Record<
+          RunStatus,
+          number
+        >,
         oldestDueAgeMs: null,
       });
     for (const row of rows) {
       if (row.status !== null) entry(row.queue).counts[row.status] = row.count ?? 0;
-      else if (row.oldestDue) entry(row.queue).oldestDueAgeMs = Math.max(0, now.getTime() - row.oldestDue.getTime());
+      else if (row.oldestDue)
+        entry(row.queue).oldestDueAgeMs = Math.max(0, now.getTime() - row.oldestDue.getTime());
     }
     return { queues };
   }
 
   /** Deletes terminal runs that finished more than `olderThan` ago, with their events. */
-  async prune(options: { olderThan: Duration; statuses?: RunStatus[] }): Promise<{ deleted: number }> {
+  async prune(options: {
+    olderThan: Duration;
+    statuses?: RunStatus[];
+  }): Promise<{ deleted: number }> {
     const olderThanMs = parseDuration(options?.olderThan, 'prune() option "olderThan"');
     const statuses = options.statuses ?? [...TERMINAL_STATUSES];
-    if (!Array.isArray(statuses) || statuses.length === 0 || statuses.some((status) => !TERMINAL_STATUSES.includes(status))) {
-      throw new InvalidOptionError(messages.invalidOption('prune() option "statuses"', `must list terminal statuses only (${TERMINAL_STATUSES.join(', ')}), got ${JSON.stringify(statuses)}`));
+    if (
+      !Array.isArray(statuses) ||
+      statuses.length === 0 ||
+      statuses.some((status) => !TERMINAL_STATUSES.includes(status))
+    ) {
+      throw new InvalidOptionError(
+        messages.invalidOption(
+          'prune() option "statuses"',
+          `must list terminal statuses only (${TERMINAL_STATUSES.join(', ')}), got ${JSON.stringify(statuses)}`,
+        ),
+      );
     }
     return { deleted: await this.drain((limit) => this.store.prune(statuses, olderThanMs, limit)) };
   }
@@ -490,7 +610,12 @@ export class RunlaneEngine {
       assertName(queue, 'Runlane option "queues"', 'a queue name');
       const concurrency = options?.concurrency ?? null;
       if (concurrency !== null && (!Number.isInteger(concurrency) || concurrency < 1)) {
-        throw new InvalidOptionError(messages.invalidOption(`Runlane option "queues.${queue}.concurrency"`, `must be a positive integer or null, got ${JSON.stringify(concurrency)}`));
+        throw new InvalidOptionError(
+          messages.invalidOption(
+            `Runlane option "queues.${queue}.concurrency"`,
+            `must be a positive integer or null, got ${JSON.stringify(concurrency)}`,
+          ),
+        );
       }
     }
     for (const [queue, options] of Object.entries(queues)) {
@@ -510,12 +635,17 @@ export class RunlaneEngine {
   }
 
   /** Creates a runtime schedule (origin `'api'`) for a registered task. */
-  createSchedule<TPayload = unknown>(input: CreateScheduleInput<TPayload>): Promise<RunlaneSchedule<TPayload>> {
+  createSchedule<TPayload = unknown>(
+    input: CreateScheduleInput<TPayload>,
+  ): Promise<RunlaneSchedule<TPayload>> {
     return this.schedules.create(input) as Promise<RunlaneSchedule<TPayload>>;
   }
 
   /** Changes a runtime schedule's timing or payload; a changed timing recomputes the next fire time. */
-  updateSchedule<TPayload = unknown>(id: string, changes: UpdateScheduleInput<TPayload>): Promise<RunlaneSchedule<TPayload>> {
+  updateSchedule<TPayload = unknown>(
+    id: string,
+    changes: UpdateScheduleInput<TPayload>,
+  ): Promise<RunlaneSchedule<TPayload>> {
     return this.schedules.update(id, changes) as Promise<RunlaneSchedule<TPayload>>;
   }
 
@@ -580,24 +710,42 @@ export class RunlaneEngine {
    * limit, and one locked transaction per queue with a global concurrency limit. The
    * order rotates so that no queue starves another.
    */
-  private async claimFrom(queues: string[], limit: number, workerId: string, leaseMs: number): Promise<Run[]> {
+  private async claimFrom(
+    queues: string[],
+    limit: number,
+    workerId: string,
+    leaseMs: number,
+  ): Promise<Run[]> {
     const taskIds = this.registry.ids();
     const open = queues.filter((queue) => !this.queueLimits.has(queue));
     const groups: { queues: string[]; limitedQueue?: string }[] = [
       ...(open.length > 0 ? [{ queues: open }] : []),
-      ...queues.filter((queue) => this.queueLimits.has(queue)).map((queue) => ({ queues: [queue], limitedQueue: queue })),
+      ...queues
+        .filter((queue) => this.queueLimits.has(queue))
+        .map((queue) => ({ queues: [queue], limitedQueue: queue })),
     ];
-    if (groups.length === 1) return this.store.claim({ ...groups[0], taskIds, limit, workerId, leaseMs });
+    if (groups.length === 1)
+      return this.store.claim({ ...groups[0], taskIds, limit, workerId, leaseMs });
     const start = this.claimRotation++ % groups.length;
     const claimed: Run[] = [];
     for (let i = 0; i < groups.length && claimed.length < limit; i++) {
       const group = groups[(start + i) % groups.length];
-      claimed.push(...(await this.store.claim({ ...group, taskIds, limit: limit - claimed.length, workerId, leaseMs })));
+      claimed.push(
+        ...(await this.store.claim({
+          ...group,
+          taskIds,
+          limit: limit - claimed.length,
+          workerId,
+          leaseMs,
+        })),
+      );
     }
     return claimed;
   }
 
-  private async executeClaimed(pick: { queues: string[] } | { runId: string; queue: string }): Promise<AttemptResult | null> {
+  private async executeClaimed(
+    pick: { queues: string[] } | { runId: string; queue: string },
+  ): Promise<AttemptResult | null> {
     const [run] =
       'runId' in pick
         ? await this.store.claim({
@@ -631,18 +779,38 @@ export class RunlaneEngine {
     const registered = this.registry.get(task);
     const key = options.idempotencyKey;
     if (key !== undefined && (typeof key !== 'string' || key.length === 0 || key.length > 500)) {
-      throw new InvalidOptionError(messages.invalidOption(`trigger("${registered.id}") option "idempotencyKey"`, 'must be a string of 1-500 characters'));
+      throw new InvalidOptionError(
+        messages.invalidOption(
+          `trigger("${registered.id}") option "idempotencyKey"`,
+          'must be a string of 1-500 characters',
+        ),
+      );
     }
     const placement = this.placement(registered, options);
-    const json = await preparePayload(registered.id, registered.schema, payload, this.payloadSizeLimit);
-    const input = { ...placement, taskId: registered.id, source, payloads: [json], idempotencyKeys: key === undefined ? null : [key] };
+    const json = await preparePayload(
+      registered.id,
+      registered.schema,
+      payload,
+      this.payloadSizeLimit,
+    );
+    const input = {
+      ...placement,
+      taskId: registered.id,
+      source,
+      payloads: [json],
+      idempotencyKeys: key === undefined ? null : [key],
+    };
     const db = options.database && guardDatabase(options.database);
-    const policy = dispatchPolicy(options.dispatch ?? this.dispatchPolicy, `trigger("${registered.id}") option "dispatch"`);
+    const policy = dispatchPolicy(
+      options.dispatch ?? this.dispatchPolicy,
+      `trigger("${registered.id}") option "dispatch"`,
+    );
     // runNow claims its run inline at once: no wakeup needed.
     // A trigger alone in this process notifies in its statement (the lowest latency); one
     // among others in flight notifies after commit, coalesced with them.
     const alone = this.triggersInFlight === 0;
-    const writes = source.type === 'runNow' ? NO_WRITES : this.writesFor(policy, db === undefined && !alone);
+    const writes =
+      source.type === 'runNow' ? NO_WRITES : this.writesFor(policy, db === undefined && !alone);
     this.triggersInFlight += 1;
     let inserted: Awaited<ReturnType<RunStore['insertRunsWithDeliveries']>>;
     try {
@@ -652,11 +820,17 @@ export class RunlaneEngine {
     }
     if (inserted.length > 0) {
       const dispatch: DispatchResult =
-        source.type === 'runNow' ? { status: 'skipped' } : await this.dispatchInserted(inserted, writes, policy, db !== undefined);
+        source.type === 'runNow'
+          ? { status: 'skipped' }
+          : await this.dispatchInserted(inserted, writes, policy, db !== undefined);
       return { run: inserted[0].run as Run<TPayload, TResult>, deduplicated: false, dispatch };
     }
     const [existing] = await this.store.findByIdempotencyKeys(registered.id, [key!], db);
-    return { run: existing as Run<TPayload, TResult>, deduplicated: true, dispatch: { status: 'skipped' } };
+    return {
+      run: existing as Run<TPayload, TResult>,
+      deduplicated: true,
+      dispatch: { status: 'skipped' },
+    };
   }
 
   private placement(task: RegisteredTask, options: TriggerBatchOptions) {
@@ -665,19 +839,35 @@ export class RunlaneEngine {
       throw new InvalidOptionError(messages.invalidOption(where, 'options must be an object'));
     }
     if (options.delay !== undefined && options.runAt !== undefined) {
-      throw new InvalidOptionError(messages.invalidOption(where, 'takes either "delay" or "runAt", not both'));
+      throw new InvalidOptionError(
+        messages.invalidOption(where, 'takes either "delay" or "runAt", not both'),
+      );
     }
-    const delayMs = options.delay === undefined ? 0 : parseDuration(options.delay, `${where} option "delay"`);
+    const delayMs =
+      options.delay === undefined ? 0 : parseDuration(options.delay, `${where} option "delay"`);
     let runAt: Date | null = null;
     if (options.runAt !== undefined) {
       runAt = new Date(options.runAt);
-      if (!(options.runAt instanceof Date || typeof options.runAt === 'string') || Number.isNaN(runAt.getTime())) {
-        throw new InvalidOptionError(messages.invalidOption(`${where} option "runAt"`, `must be a Date or an ISO 8601 string, got ${JSON.stringify(options.runAt)}`));
+      if (
+        !(options.runAt instanceof Date || typeof options.runAt === 'string') ||
+        Number.isNaN(runAt.getTime())
+      ) {
+        throw new InvalidOptionError(
+          messages.invalidOption(
+            `${where} option "runAt"`,
+            `must be a Date or an ISO 8601 string, got ${JSON.stringify(options.runAt)}`,
+          ),
+        );
       }
     }
     const priority = options.priority ?? task.priority;
     if (!Number.isInteger(priority) || Math.abs(priority) > 1_000_000) {
-      throw new InvalidOptionError(messages.invalidOption(`${where} option "priority"`, `must be an integer from -1000000 to 1000000, got ${JSON.stringify(priority)}`));
+      throw new InvalidOptionError(
+        messages.invalidOption(
+          `${where} option "priority"`,
+          `must be an integer from -1000000 to 1000000, got ${JSON.stringify(priority)}`,
+        ),
+      );
     }
     const queue = options.queue ?? task.queue;
     assertName(queue, `${where} option "queue"`, 'a queue name');
@@ -694,7 +884,9 @@ export class RunlaneEngine {
   private writesFor(policy: DispatchPolicy, publishAfterCommit = false): DeliveryWrites {
     if (!this.dispatcher || !this.transport) return NO_WRITES;
     if (this.transport.mode === 'notify' && policy === 'immediate') {
-      return publishAfterCommit ? NO_WRITES : { outbox: false, notifyChannel: this.transport.notifyChannel! };
+      return publishAfterCommit
+        ? NO_WRITES
+        : { outbox: false, notifyChannel: this.transport.notifyChannel! };
     }
     return { outbox: true, notifyChannel: null };
   }
@@ -718,16 +910,23 @@ export class RunlaneEngine {
       if (due.length === 0) return { status: 'polling' };
       try {
         // A NOTIFY transport routes by queue only: these wakeups name no delivery request.
-        await this.transport.publish(due.map(({ run }) => ({ runId: run.id, deliveryId: '', queue: run.queue })));
+        await this.transport.publish(
+          due.map(({ run }) => ({ runId: run.id, deliveryId: '', queue: run.queue })),
+        );
         return { status: 'published' };
       } catch (error) {
         return { status: 'polling', error: errorText(error) };
       }
     }
     if (!writes.outbox || !this.dispatcher) return { status: 'polling' };
-    if (policy === 'deferred' || inCallerTransaction || due.length === 0) return { status: 'pending' };
+    if (policy === 'deferred' || inCallerTransaction || due.length === 0)
+      return { status: 'pending' };
     const outcome = await this.dispatcher.publish(
-      due.map(({ run, deliveryId }) => ({ runId: run.id, deliveryId: deliveryId!, queue: run.queue })),
+      due.map(({ run, deliveryId }) => ({
+        runId: run.id,
+        deliveryId: deliveryId!,
+        queue: run.queue,
+      })),
     );
     if (!outcome.published) return { status: 'pending', error: outcome.error };
     return { status: due.length === inserted.length ? 'published' : 'pending' };
@@ -743,7 +942,8 @@ export class RunlaneEngine {
     const { runId, deliveryId } = decodeWakeup(message);
     const target = await this.outbox.deliveryTarget(runId, deliveryId);
     if (!target) return { outcome: 'skipped', runId, reason: 'not_found' };
-    if (!target.requested) throw new InvalidDeliveryError('forged', messages.deliveryForged(runId, deliveryId));
+    if (!target.requested)
+      throw new InvalidDeliveryError('forged', messages.deliveryForged(runId, deliveryId));
     const reason = this.skipReason(target);
     if (reason) return { outcome: 'skipped', runId, reason };
     const result = await execute(async () => {
@@ -760,7 +960,11 @@ export class RunlaneEngine {
     if (result) return { outcome: 'executed', runId, result };
     // Lost a race (another worker claimed it, or it changed since the first read).
     const now = await this.outbox.deliveryTarget(runId, deliveryId);
-    return { outcome: 'skipped', runId, reason: now ? (this.skipReason(now) ?? 'already_running') : 'not_found' };
+    return {
+      outcome: 'skipped',
+      runId,
+      reason: now ? (this.skipReason(now) ?? 'already_running') : 'not_found',
+    };
   }
 
   private skipReason(target: DeliveryTarget): DeliverySkipReason | null {
@@ -781,20 +985,42 @@ export class RunlaneEngine {
   private createDispatcher(transport: RunlaneTransport, outbox: OutboxOptions): Dispatcher {
     const batchSize = outbox.batchSize ?? 500;
     const maxAttempts = outbox.maxAttempts ?? 20;
-    for (const [name, value] of [['batchSize', batchSize], ['maxAttempts', maxAttempts]] as const) {
+    for (const [name, value] of [
+      ['batchSize', batchSize],
+      ['maxAttempts', maxAttempts],
+    ] as const) {
       if (!Number.isInteger(value) || value < 1) {
-        throw new InvalidOptionError(messages.invalidOption(`Runlane option "outbox.${name}"`, `must be a positive integer, got ${JSON.stringify(value)}`));
+        throw new InvalidOptionError(
+          messages.invalidOption(
+            `Runlane option "outbox.${name}"`,
+            `must be a positive integer, got ${JSON.stringify(value)}`,
+          ),
+        );
       }
     }
     const firstDelayMs = positive(outbox.retryDelay ?? '1s', 'Runlane option "outbox.retryDelay"');
-    const maxDelayMs = Math.max(firstDelayMs, positive(outbox.maxRetryDelay ?? '5m', 'Runlane option "outbox.maxRetryDelay"'));
-    return new Dispatcher(this.outbox, transport, { maxAttempts, firstDelayMs, maxDelayMs }, batchSize, this.logger);
+    const maxDelayMs = Math.max(
+      firstDelayMs,
+      positive(outbox.maxRetryDelay ?? '5m', 'Runlane option "outbox.maxRetryDelay"'),
+    );
+    return new Dispatcher(
+      this.outbox,
+      transport,
+      { maxAttempts, firstDelayMs, maxDelayMs },
+      batchSize,
+      this.logger,
+    );
   }
 
   private queuesOf(queues: string[] | undefined, where: string): string[] {
     if (queues === undefined) return this.registry.queues();
     if (!Array.isArray(queues) || queues.length === 0) {
-      throw new InvalidOptionError(messages.invalidOption(`${where} option "queues"`, 'must be a non-empty array of queue names'));
+      throw new InvalidOptionError(
+        messages.invalidOption(
+          `${where} option "queues"`,
+          'must be a non-empty array of queue names',
+        ),
+      );
     }
     for (const queue of queues) assertName(queue, `${where} option "queues"`, 'a queue name');
     return queues;
@@ -812,7 +1038,12 @@ function dateOption(value: Date | string | undefined, where: string): Date | und
   if (value === undefined) return undefined;
   const date = new Date(value);
   if (!(value instanceof Date || typeof value === 'string') || Number.isNaN(date.getTime())) {
-    throw new InvalidOptionError(messages.invalidOption(where, `must be a Date or an ISO 8601 string, got ${JSON.stringify(value)}`));
+    throw new InvalidOptionError(
+      messages.invalidOption(
+        where,
+        `must be a Date or an ISO 8601 string, got ${JSON.stringify(value)}`,
+      ),
+    );
   }
   return date;
 }
@@ -820,13 +1051,19 @@ function dateOption(value: Date | string | undefined, where: string): Date | und
 function dispatchPolicy(value: unknown, where: string): DispatchPolicy {
   if (value === undefined) return 'immediate';
   if (!DISPATCH_POLICIES.includes(value as DispatchPolicy)) {
-    throw new InvalidOptionError(messages.invalidOption(where, `must be "immediate" or "deferred", got ${JSON.stringify(value)}`));
+    throw new InvalidOptionError(
+      messages.invalidOption(
+        where,
+        `must be "immediate" or "deferred", got ${JSON.stringify(value)}`,
+      ),
+    );
   }
   return value as DispatchPolicy;
 }
 
 function positive(value: Duration, where: string): number {
   const ms = parseDuration(value, where);
-  if (ms === 0) throw new InvalidOptionError(messages.invalidOption(where, 'must be greater than zero'));
+  if (ms === 0)
+    throw new InvalidOptionError(messages.invalidOption(where, 'must be greater than zero'));
   return ms;
 }

@@ -46,7 +46,8 @@ export const messages = {
   scheduleTimingMissing: () => 'needs one of "cron", "every" or "at"',
   scheduleTimingTwice: (kinds: string[]) =>
     `takes one of "cron", "every" or "at", not ${kinds.map((kind) => `"${kind}"`).join(' and ')}`,
-  scheduleOptionMisplaced: (option: string, kind: string) => `option "${option}" applies to ${kind} schedules only`,
+  scheduleOptionMisplaced: (option: string, kind: string) =>
+    `option "${option}" applies to ${kind} schedules only`,
   scheduleUnknownOptions: (options: string[]) =>
     `has unknown option(s) ${options.map((option) => `"${option}"`).join(', ')}; a schedule takes id, cron, timeZone, every, anchor, at and payload`,
   scheduleInvalidId: (value: unknown) =>
@@ -55,7 +56,8 @@ export const messages = {
     `option "timeZone" ${JSON.stringify(value)} is not a known IANA time zone (such as "America/New_York" or "UTC")`,
   scheduleInvalidCron: (value: unknown, reason: string) =>
     `option "cron" ${JSON.stringify(value)} is not a valid cron pattern of 5 or 6 fields (${reason})`,
-  scheduleCronNeverFires: (value: string) => `option "cron" ${JSON.stringify(value)} matches no date and would never fire`,
+  scheduleCronNeverFires: (value: string) =>
+    `option "cron" ${JSON.stringify(value)} matches no date and would never fire`,
   scheduleInvalidInterval: (value: unknown) =>
     `option "every" must be a duration greater than zero, such as "10s" or "15m", got ${JSON.stringify(value)}`,
   scheduleInvalidInstant: (option: string, value: unknown) =>
@@ -67,10 +69,12 @@ export const messages = {
     `Runlane schedule "${scheduleId}" already exists (${origin === 'code' ? 'declared in code' : 'created at run time'}). Use another id, or updateSchedule().`,
   scheduleIdTakenAtRuntime: (taskId: string, scheduleId: string) =>
     `Runlane task "${taskId}", schedule "${scheduleId}": the id is taken by a schedule created at run time. Delete that one (deleteSchedule("${scheduleId}")) or rename the declared schedule.`,
-  scheduleNotFound: (scheduleId: string) => `Runlane schedule ${JSON.stringify(scheduleId)} does not exist.`,
+  scheduleNotFound: (scheduleId: string) =>
+    `Runlane schedule ${JSON.stringify(scheduleId)} does not exist.`,
   scheduleDeclaredInCode: (scheduleId: string, operation: string) =>
     `Runlane schedule "${scheduleId}" is declared in code: ${operation} it in code, where its declaration wins at every boot. pauseSchedule() and resumeSchedule() work on any schedule.`,
-  scheduleWithoutTask: (method: string) => `@Schedule() on ${method} needs @Task() on the same method.`,
+  scheduleWithoutTask: (method: string) =>
+    `@Schedule() on ${method} needs @Task() on the same method.`,
   scheduleDisabled: (scheduleId: string, taskId: string) =>
     `Schedule "${scheduleId}" (task "${taskId}") is no longer declared in code: disabled, history kept. Declare it again to re-enable it.`,
   deliveryMalformed: (detail: string) =>

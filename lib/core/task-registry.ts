@@ -47,7 +47,10 @@ const NAME_PATTERN = /^[A-Za-z0-9._:-]{1,200}$/;
 export function assertName(value: unknown, where: string, what: string): asserts value is string {
   if (typeof value !== 'string' || !NAME_PATTERN.test(value)) {
     throw new InvalidOptionError(
-      messages.invalidOption(where, `${what} must be 1-200 characters of letters, digits, ".", "_", ":" or "-", got ${JSON.stringify(value)}`),
+      messages.invalidOption(
+        where,
+        `${what} must be 1-200 characters of letters, digits, ".", "_", ":" or "-", got ${JSON.stringify(value)}`,
+      ),
     );
   }
 }
@@ -60,29 +63,54 @@ export function resolveTask(
   defaults: TaskDefaults = {},
 ): RegisteredTask {
   if (typeof options?.id !== 'string' || !NAME_PATTERN.test(options.id)) {
-    throw new InvalidOptionError(`${messages.invalidTaskId(options?.id)} (declared at ${declaredAt})`);
+    throw new InvalidOptionError(
+      `${messages.invalidTaskId(options?.id)} (declared at ${declaredAt})`,
+    );
   }
   const where = `Runlane task "${options.id}"`;
   const queue = options.queue ?? defaults.queue ?? 'default';
   assertName(queue, `${where}: option "queue"`, 'a queue name');
   const priority = options.priority ?? 0;
   if (!Number.isInteger(priority) || Math.abs(priority) > 1_000_000) {
-    throw new InvalidOptionError(messages.invalidTaskOption(options.id, 'priority', `must be an integer from -1000000 to 1000000, got ${JSON.stringify(priority)}`));
+    throw new InvalidOptionError(
+      messages.invalidTaskOption(
+        options.id,
+        'priority',
+        `must be an integer from -1000000 to 1000000, got ${JSON.stringify(priority)}`,
+      ),
+    );
   }
   if (options.schema !== undefined && !isPayloadSchema(options.schema)) {
-    throw new InvalidOptionError(messages.invalidTaskOption(options.id, 'schema', 'must be a class-validator DTO class or a Standard Schema object (zod, valibot, arktype)'));
+    throw new InvalidOptionError(
+      messages.invalidTaskOption(
+        options.id,
+        'schema',
+        'must be a class-validator DTO class or a Standard Schema object (zod, valibot, arktype)',
+      ),
+    );
   }
   if (typeof handler !== 'function') {
-    throw new InvalidOptionError(messages.invalidTaskOption(options.id, 'run', 'must be a function'));
+    throw new InvalidOptionError(
+      messages.invalidTaskOption(options.id, 'run', 'must be a function'),
+    );
   }
   const timeout = options.timeout ?? defaults.timeout;
-  const timeoutMs = timeout === undefined ? null : parseDuration(timeout, `${where}: option "timeout"`);
+  const timeoutMs =
+    timeout === undefined ? null : parseDuration(timeout, `${where}: option "timeout"`);
   if (timeoutMs === 0) {
-    throw new InvalidOptionError(messages.invalidTaskOption(options.id, 'timeout', 'must be greater than zero'));
+    throw new InvalidOptionError(
+      messages.invalidTaskOption(options.id, 'timeout', 'must be greater than zero'),
+    );
   }
   const release = { ...DEFAULT_RELEASE, ...defaults.release, ...options.release };
   if (!Number.isInteger(release.maxReleases) || release.maxReleases < 0) {
-    throw new InvalidOptionError(messages.invalidTaskOption(options.id, 'release.maxReleases', `must be a non-negative integer, got ${JSON.stringify(release.maxReleases)}`));
+    throw new InvalidOptionError(
+      messages.invalidTaskOption(
+        options.id,
+        'release.maxReleases',
+        `must be a non-negative integer, got ${JSON.stringify(release.maxReleases)}`,
+      ),
+    );
   }
   return {
     id: options.id,
@@ -92,12 +120,18 @@ export function resolveTask(
     retry: resolveRetryPolicy(where, options.retry, defaults.retry),
     release: {
       maxReleases: release.maxReleases,
-      maxWaitMs: parseDuration(release.maxWait ?? DEFAULT_RELEASE.maxWait, `${where}: option "release.maxWait"`),
+      maxWaitMs: parseDuration(
+        release.maxWait ?? DEFAULT_RELEASE.maxWait,
+        `${where}: option "release.maxWait"`,
+      ),
     },
     timeoutMs,
     handler,
     declaredAt,
-    schedules: options.schedule === undefined ? [] : ([] as ScheduleOptions[]).concat(options.schedule as ScheduleOptions | ScheduleOptions[]),
+    schedules:
+      options.schedule === undefined
+        ? []
+        : ([] as ScheduleOptions[]).concat(options.schedule as ScheduleOptions | ScheduleOptions[]),
   };
 }
 

@@ -132,8 +132,8 @@ export interface TaskDeclaration<
   S extends PayloadSchema | undefined = PayloadSchema | undefined,
   TPayload = PayloadInput<S>,
   TResult = unknown,
-> extends TaskOptions<S>,
-    TaskRef<TPayload, TResult> {
+>
+  extends TaskOptions<S>, TaskRef<TPayload, TResult> {
   readonly id: string;
 }
 
@@ -143,7 +143,10 @@ export interface TaskDefinition<
   TPayload = any,
   TResult = any,
 > extends TaskDeclaration<S, TPayload, TResult> {
-  run(payload: PayloadOutput<S>, context: TaskContext): Promise<TResult | TaskRelease> | TResult | TaskRelease;
+  run(
+    payload: PayloadOutput<S>,
+    context: TaskContext,
+  ): Promise<TResult | TaskRelease> | TResult | TaskRelease;
 }
 
 /**
@@ -169,7 +172,10 @@ export function defineTask(options: TaskOptions): TaskDeclaration {
  */
 export function task<S extends PayloadSchema | undefined = undefined, TResult = unknown>(
   definition: TaskOptions<S> & {
-    run(payload: PayloadOutput<S>, context: TaskContext): Promise<TResult | TaskRelease> | TResult | TaskRelease;
+    run(
+      payload: PayloadOutput<S>,
+      context: TaskContext,
+    ): Promise<TResult | TaskRelease> | TResult | TaskRelease;
   },
 ): TaskDefinition<S, PayloadInput<S>, Exclude<Awaited<TResult>, TaskRelease>> {
   return Object.freeze({ ...definition }) as TaskDefinition<S, PayloadInput<S>, any>;

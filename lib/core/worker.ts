@@ -127,7 +127,9 @@ export class Worker implements WorkerHandle {
         firstPass();
         failures += 1;
         const backoff = exponentialBackoff(failures, this.pollIntervalMs, 30_000);
-        this.deps.logger.warn(`Worker ${this.workerId}: claiming failed, retrying in ${backoff}ms: ${String(error)}`);
+        this.deps.logger.warn(
+          `Worker ${this.workerId}: claiming failed, retrying in ${backoff}ms: ${String(error)}`,
+        );
         await this.sleep(backoff);
       }
     }
@@ -188,7 +190,9 @@ export class Worker implements WorkerHandle {
       .then(
         () => undefined,
         (error) =>
-          this.deps.logger.error(`Worker ${this.workerId}: run ${run.id} attempt ${run.attempts} could not record its outcome: ${String(error)}`),
+          this.deps.logger.error(
+            `Worker ${this.workerId}: run ${run.id} attempt ${run.attempts} could not record its outcome: ${String(error)}`,
+          ),
       )
       .finally(() => {
         this.deps.heartbeat.untrack(attempt);
@@ -232,7 +236,9 @@ export class Worker implements WorkerHandle {
       }
       const leftover = [...this.attempts];
       if (leftover.length > 0) {
-        this.deps.logger.warn(`Worker ${this.workerId}: handing back ${leftover.length} unfinished run(s)`);
+        this.deps.logger.warn(
+          `Worker ${this.workerId}: handing back ${leftover.length} unfinished run(s)`,
+        );
         for (const [attempt] of leftover) attempt.abort(new WorkerStoppedError());
         await Promise.all(leftover.map(([, settled]) => settled));
       }
@@ -245,7 +251,9 @@ export class Worker implements WorkerHandle {
   private async waitForAttempts(timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (this.attempts.size > 0 && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, Math.min(50, Math.max(1, deadline - Date.now()))));
+      await new Promise((resolve) =>
+        setTimeout(resolve, Math.min(50, Math.max(1, deadline - Date.now()))),
+      );
     }
   }
 }

@@ -2,7 +2,11 @@ import type { RunlaneClock } from '../core/clock.js';
 import type { DispatchPolicy, OutboxOptions } from '../core/delivery.js';
 import type { Duration } from '../core/duration.js';
 import type { RunlaneLogger } from '../core/logger.js';
-import type { ReleasePolicyOptions, RetryPolicyOptions, TaskDefinition } from '../core/task.types.js';
+import type {
+  ReleasePolicyOptions,
+  RetryPolicyOptions,
+  TaskDefinition,
+} from '../core/task.types.js';
 import type { WorkerOptions } from '../core/worker.js';
 import type { QueueOptions } from '../core/runlane-engine.js';
 import type { RunlaneTransportOption } from '../transports/data-source-transport.util.js';

@@ -71,10 +71,15 @@ export class AmqpTransport implements RunlaneTransport {
 
   constructor(private readonly options: AmqpTransportOptions) {
     if (typeof options?.url !== 'string' || options.url.length === 0) {
-      throw new InvalidOptionError(messages.invalidOption('AmqpTransport option "url"', 'must be an amqp:// or amqps:// URL'));
+      throw new InvalidOptionError(
+        messages.invalidOption('AmqpTransport option "url"', 'must be an amqp:// or amqps:// URL'),
+      );
     }
     this.prefix = options.queuePrefix ?? 'runlane.';
-    this.reconnector = new Reconnector(options.reconnectDelay ?? 100, options.maxReconnectDelay ?? 10_000);
+    this.reconnector = new Reconnector(
+      options.reconnectDelay ?? 100,
+      options.maxReconnectDelay ?? 10_000,
+    );
     this.logger = options.logger ?? silentLogger;
   }
 
@@ -102,14 +107,24 @@ export class AmqpTransport implements RunlaneTransport {
   }
 
   async subscribe(handler: RunlaneWakeupHandler): Promise<() => Promise<void>> {
-    if (this.closed) throw new TransportUnavailableError(this.name, messages.transportClosed(this.name));
-    const subscription: Subscription = { handler, channel: null, starting: null, consumerTags: [], inFlight: 0, onIdle: null };
+    if (this.closed)
+      throw new TransportUnavailableError(this.name, messages.transportClosed(this.name));
+    const subscription: Subscription = {
+      handler,
+      channel: null,
+      starting: null,
+      consumerTags: [],
+      inFlight: 0,
+      onIdle: null,
+    };
     this.subscriptions.add(subscription);
     try {
       await this.startConsumer(subscription);
     } catch (error) {
       // The worker starts anyway and polls; consuming resumes once the broker is back.
-      this.logger.warn(`AMQP transport: consuming failed, retrying in the background: ${errorText(error)}`);
+      this.logger.warn(
+        `AMQP transport: consuming failed, retrying in the background: ${errorText(error)}`,
+      );
       this.scheduleReconnect();
     }
     return async () => {
@@ -150,7 +165,9 @@ export class AmqpTransport implements RunlaneTransport {
       timeout: this.options.connectTimeout ?? 5000,
       clientProperties: { connection_name: this.options.connectionName ?? 'runlane' },
     });
-    connection.on('error', (error: Error) => this.logger.warn(`AMQP transport: connection error: ${errorText(error)}`));
+    connection.on('error', (error: Error) =>
+      this.logger.warn(`AMQP transport: connection error: ${errorText(error)}`),
+    );
     connection.on('close', (error?: Error) => this.dropped(connection, error));
     if (this.closed) {
       await connection.close().catch(() => undefined);
@@ -169,7 +186,9 @@ export class AmqpTransport implements RunlaneTransport {
     this.publisher = null;
     for (const subscription of this.subscriptions) subscription.channel = null;
     if (this.closed) return;
-    this.logger.warn(`AMQP transport: the connection dropped${error ? `: ${errorText(error)}` : ''}; reconnecting`);
+    this.logger.warn(
+      `AMQP transport: the connection dropped${error ? `: ${errorText(error)}` : ''}; reconnecting`,
+    );
     if (this.subscriptions.size > 0) this.scheduleReconnect();
   }
 
@@ -177,7 +196,6 @@ export class AmqpTransport implements RunlaneTransport {
     if (this.closed) return;
     this.reconnector.schedule(() => void this.resume());
   }
-
 
   /** Restarts every consumer that is not running. */
   private async resume(): Promise<void> {
@@ -194,14 +212,18 @@ export class AmqpTransport implements RunlaneTransport {
   }
 
   private startConsumer(subscription: Subscription): Promise<void> {
-    subscription.starting ??= this.openConsumer(subscription).finally(() => (subscription.starting = null));
+    subscription.starting ??= this.openConsumer(subscription).finally(
+      () => (subscription.starting = null),
+    );
     return subscription.starting;
   }
 
   private async openConsumer(subscription: Subscription): Promise<void> {
     const connection = await this.connect();
     const channel = await connection.createChannel();
-    channel.on('error', (error: Error) => this.logger.warn(`AMQP transport: consumer channel error: ${errorText(error)}`));
+    channel.on('error', (error: Error) =>
+      this.logger.warn(`AMQP transport: consumer channel error: ${errorText(error)}`),
+    );
     channel.on('close', () => {
       if (subscription.channel !== channel) return;
       subscription.channel = null;
@@ -230,12 +252,17 @@ export class AmqpTransport implements RunlaneTransport {
   }
 
   /** Acknowledges after the attempt; dead-letters what Runlane refuses; requeues the rest later. */
-  private async handle(channel: Channel, message: ConsumeMessage, subscription: Subscription): Promise<void> {
+  private async handle(
+    channel: Channel,
+    message: ConsumeMessage,
+    subscription: Subscription,
+  ): Promise<void> {
     subscription.inFlight += 1;
     try {
       const delivered = await subscription.handler.deliver(message.content);
       // A run handed back by a stopping worker is due again: let the wakeup go to another worker.
-      const handedBack = delivered.outcome === 'executed' && delivered.result.outcome === 'handed_back';
+      const handedBack =
+        delivered.outcome === 'executed' && delivered.result.outcome === 'handed_back';
       settle(() => (handedBack ? channel.nack(message, false, true) : channel.ack(message)));
     } catch (error) {
       if (error instanceof InvalidDeliveryError) {
@@ -258,7 +285,9 @@ export class AmqpTransport implements RunlaneTransport {
     this.publisher ??= (async () => {
       const connection = await this.connect();
       const channel = await connection.createConfirmChannel();
-      channel.on('error', (error: Error) => this.logger.warn(`AMQP transport: publisher channel error: ${errorText(error)}`));
+      channel.on('error', (error: Error) =>
+        this.logger.warn(`AMQP transport: publisher channel error: ${errorText(error)}`),
+      );
       channel.on('close', () => {
         if (this.publisher === current) this.publisher = null;
       });

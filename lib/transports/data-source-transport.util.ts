@@ -24,9 +24,13 @@ export function resolveTransport(
   const connection = postgresConnectionConfig(dataSource);
   if (!connection) {
     if (option === 'postgres') {
-      logger.warn('Runlane: the "postgres" transport needs a DataSource of type "postgres" reached through "pg"; this one (PGlite or a custom driver) cannot LISTEN on a separate connection. Workers poll instead.');
+      logger.warn(
+        'Runlane: the "postgres" transport needs a DataSource of type "postgres" reached through "pg"; this one (PGlite or a custom driver) cannot LISTEN on a separate connection. Workers poll instead.',
+      );
     } else {
-      logger.log('Runlane: embedded or custom-driver DataSource: no wakeup transport, workers poll.');
+      logger.log(
+        'Runlane: embedded or custom-driver DataSource: no wakeup transport, workers poll.',
+      );
     }
     return new NoneTransport();
   }

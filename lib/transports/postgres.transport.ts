@@ -49,10 +49,18 @@ export class PostgresTransport implements RunlaneTransport {
   constructor(private readonly options: PostgresTransportOptions) {
     this.notifyChannel = options.channel ?? 'runlane_wakeup';
     if (!CHANNEL_PATTERN.test(this.notifyChannel)) {
-      throw new InvalidOptionError(messages.invalidOption('PostgresTransport option "channel"', 'must be a lower-case SQL identifier of at most 63 characters'));
+      throw new InvalidOptionError(
+        messages.invalidOption(
+          'PostgresTransport option "channel"',
+          'must be a lower-case SQL identifier of at most 63 characters',
+        ),
+      );
     }
     this.logger = options.logger ?? silentLogger;
-    this.reconnector = new Reconnector(options.reconnectDelay ?? 100, options.maxReconnectDelay ?? 10_000);
+    this.reconnector = new Reconnector(
+      options.reconnectDelay ?? 100,
+      options.maxReconnectDelay ?? 10_000,
+    );
   }
 
   /**
@@ -79,7 +87,10 @@ export class PostgresTransport implements RunlaneTransport {
         this.pendingQueues.clear();
         try {
           const client = await this.connect();
-          await client.query('SELECT pg_notify($1, q) FROM unnest($2::text[]) AS q', [this.notifyChannel, queues]);
+          await client.query('SELECT pg_notify($1, q) FROM unnest($2::text[]) AS q', [
+            this.notifyChannel,
+            queues,
+          ]);
           for (const waiter of waiters) waiter.resolve();
         } catch (error) {
           const failure = new TransportUnavailableError(this.name, error);
@@ -92,13 +103,16 @@ export class PostgresTransport implements RunlaneTransport {
   }
 
   async subscribe(handler: RunlaneWakeupHandler): Promise<() => Promise<void>> {
-    if (this.closed) throw new TransportUnavailableError(this.name, messages.transportClosed(this.name));
+    if (this.closed)
+      throw new TransportUnavailableError(this.name, messages.transportClosed(this.name));
     this.handlers.add(handler);
     try {
       await this.connect();
     } catch (error) {
       // The worker starts anyway and polls; the listener keeps trying in the background.
-      this.logger.warn(`PostgreSQL transport: LISTEN failed, retrying in the background: ${errorText(error)}`);
+      this.logger.warn(
+        `PostgreSQL transport: LISTEN failed, retrying in the background: ${errorText(error)}`,
+      );
       this.scheduleReconnect();
     }
     return async () => {
@@ -124,7 +138,10 @@ export class PostgresTransport implements RunlaneTransport {
   }
 
   private async open(): Promise<pg.Client> {
-    const config = typeof this.options.connection === 'string' ? { connectionString: this.options.connection } : this.options.connection;
+    const config =
+      typeof this.options.connection === 'string'
+        ? { connectionString: this.options.connection }
+        : this.options.connection;
     const client = new pg.Client({ application_name: 'runlane-listener', ...config });
     client.on('error', (error) => this.dropped(client, error));
     client.on('end', () => this.dropped(client, new Error('connection ended')));
@@ -158,7 +175,9 @@ export class PostgresTransport implements RunlaneTransport {
     this.client = null;
     client.end().catch(() => undefined);
     if (this.closed) return;
-    this.logger.warn(`PostgreSQL transport: the LISTEN connection dropped, reconnecting: ${errorText(error)}`);
+    this.logger.warn(
+      `PostgreSQL transport: the LISTEN connection dropped, reconnecting: ${errorText(error)}`,
+    );
     this.scheduleReconnect();
   }
 
@@ -172,7 +191,6 @@ export class PostgresTransport implements RunlaneTransport {
       });
     });
   }
-
 
   private wake(queue: string | undefined): void {
     for (const handler of this.handlers) {

@@ -16,9 +16,16 @@ export class DigestTasks {
 
   /** Every day at 09:00 in New York: 14:00Z in winter, 13:00Z in summer. */
   @Task(sendDigest)
-  @Schedule({ id: 'digests.daily', cron: '0 9 * * *', timeZone: 'America/New_York', payload: { userId: 'user_123' } })
+  @Schedule({
+    id: 'digests.daily',
+    cron: '0 9 * * *',
+    timeZone: 'America/New_York',
+    payload: { userId: 'user_123' },
+  })
   async send(payload: DigestPayloadDto) {
-    return { messageId: await this.mailer.send(`${payload.userId}@example.com`, 'Your daily digest') };
+    return {
+      messageId: await this.mailer.send(`${payload.userId}@example.com`, 'Your daily digest'),
+    };
   }
 
   /** A short interval schedule, to watch schedules fire while the sample runs. */

@@ -9,7 +9,9 @@ export class EmailTasks {
 
   @Task(sendWelcomeEmail)
   async sendWelcome(payload: WelcomeEmailDto, context: TaskContext) {
-    context.logger.log(`Welcome email for ${payload.userId} (run ${context.runId}, attempt ${context.attempt})`);
+    context.logger.log(
+      `Welcome email for ${payload.userId} (run ${context.runId}, attempt ${context.attempt})`,
+    );
     const messageId = await this.mailer.send(`${payload.userId}@example.com`, 'Welcome to Runlane');
     return { messageId };
   }

@@ -23,10 +23,14 @@ export class ReportTasks {
   async poll(payload: ReportPayloadDto, context: TaskContext) {
     const report = await this.provider.get(payload.reportId);
     if (report.status === 'processing') {
-      context.logger.log(`Report ${payload.reportId} not ready (check ${context.releases + 1}); checking again in 2s`);
+      context.logger.log(
+        `Report ${payload.reportId} not ready (check ${context.releases + 1}); checking again in 2s`,
+      );
       return context.release('2s', { reason: 'provider_not_ready' });
     }
-    context.logger.log(`Report ${payload.reportId} ready after ${context.releases} release(s): ${report.url}`);
+    context.logger.log(
+      `Report ${payload.reportId} ready after ${context.releases} release(s): ${report.url}`,
+    );
     return { url: report.url };
   }
 }

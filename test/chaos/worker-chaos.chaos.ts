@@ -1,7 +1,12 @@
 import { task } from '../../lib/core/task.types.js';
 import { StorageUnavailableError } from '../../lib/core/errors.js';
 import { createEngine } from '../support/engine.js';
-import { ensurePostgres, restartPostgres, restartRabbitMq, stopPostgresFor } from '../support/services.js';
+import {
+  ensurePostgres,
+  restartPostgres,
+  restartRabbitMq,
+  stopPostgresFor,
+} from '../support/services.js';
 import { AmqpTransport } from '../../lib/transports/amqp.transport.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 import { waitFor } from '../support/wait-for.js';
@@ -27,7 +32,14 @@ interface Slot {
  */
 describe('chaos: kills, database and broker outages', () => {
   let db: TestDatabase;
-  const figures = { runs: RUNS, kills: 0, postgresRestarts: 0, postgresStops: 0, rabbitmqRestarts: 0, triggerRetries: 0 };
+  const figures = {
+    runs: RUNS,
+    kills: 0,
+    postgresRestarts: 0,
+    postgresStops: 0,
+    rabbitmqRestarts: 0,
+    triggerRetries: 0,
+  };
 
   beforeAll(async () => {
     db = await createTestDatabase();
@@ -39,9 +51,18 @@ describe('chaos: kills, database and broker outages', () => {
   });
 
   it('no run lost, duplicated or stuck; no worker died but those killed', async () => {
-    const transport = new AmqpTransport({ url: AMQP_URL, queuePrefix: AMQP_PREFIX, connectionName: 'chaos-producer' });
+    const transport = new AmqpTransport({
+      url: AMQP_URL,
+      queuePrefix: AMQP_PREFIX,
+      connectionName: 'chaos-producer',
+    });
     const engine = createEngine(db, [chaosTask], { transport });
-    const slots: Slot[] = ['w1', 'w2', 'w3'].map((id) => ({ id, current: undefined, killed: [], generation: 0 }));
+    const slots: Slot[] = ['w1', 'w2', 'w3'].map((id) => ({
+      id,
+      current: undefined,
+      killed: [],
+      generation: 0,
+    }));
     const start = async (slot: Slot) => {
       slot.generation += 1;
       slot.current = await startWorkerProcess({
@@ -63,7 +84,9 @@ describe('chaos: kills, database and broker outages', () => {
     let triggered = 0;
     const producer = (async () => {
       while (triggered < RUNS) {
-        const batch = Array.from({ length: Math.min(25, RUNS - triggered) }, (_, i) => ({ n: triggered + i }));
+        const batch = Array.from({ length: Math.min(25, RUNS - triggered) }, (_, i) => ({
+          n: triggered + i,
+        }));
         try {
           await engine.triggerBatch(chaosTask, batch);
           triggered += batch.length;
@@ -132,7 +155,9 @@ describe('chaos: kills, database and broker outages', () => {
        WHERE NOT EXISTS (SELECT 1 FROM runlane_run_events e WHERE e.run_id = j.run_id AND e.type = 'claimed' AND e.attempt = j.attempt)`,
     );
     expect(unmatched).toEqual([]);
-    const sameAttemptTwice = await db.query(`SELECT run_id, attempt FROM journal GROUP BY run_id, attempt HAVING count(*) > 1`);
+    const sameAttemptTwice = await db.query(
+      `SELECT run_id, attempt FROM journal GROUP BY run_id, attempt HAVING count(*) > 1`,
+    );
     expect(sameAttemptTwice).toEqual([]);
     // ...and every execution that did not complete its run was interrupted by a kill, a
     // lost lease, an outage or a shutdown, as its events say.
@@ -147,12 +172,15 @@ describe('chaos: kills, database and broker outages', () => {
       `SELECT coalesce(sum(n - 1), 0)::int AS duplicates FROM (SELECT count(*) AS n FROM journal GROUP BY run_id) x`,
     );
     // No delivery request is left behind: none pending, none given up on.
-    const [{ pending }] = await db.query(`SELECT count(*)::int AS pending FROM runlane_outbox WHERE status <> 'published'`);
+    const [{ pending }] = await db.query(
+      `SELECT count(*)::int AS pending FROM runlane_outbox WHERE status <> 'published'`,
+    );
     expect(pending).toBe(0);
     // No worker process died on its own: the only exits are the kills.
     for (const slot of slots) {
       expect(slot.current!.child.exitCode).toBeNull();
-      for (const killed of slot.killed) expect(await killed.exited).toMatchObject({ signal: 'SIGKILL' });
+      for (const killed of slot.killed)
+        expect(await killed.exited).toMatchObject({ signal: 'SIGKILL' });
       expect(slot.current!.output()).not.toMatch(/Unhandled|uncaught/i);
     }
     await Promise.all(slots.map((slot) => slot.current!.kill('SIGTERM')));

@@ -9,12 +9,22 @@ import type { TestDatabase } from './test-database.js';
 export function createEngine(
   db: TestDatabase,
   tasks: TaskDefinition[],
-  options: Partial<Omit<RunlaneEngineOptions, 'database' | 'tasks'>> & { clock?: RunlaneClock } = {},
+  options: Partial<Omit<RunlaneEngineOptions, 'database' | 'tasks'>> & {
+    clock?: RunlaneClock;
+  } = {},
 ): RunlaneEngine {
   const registered: RegisteredTask[] = tasks.map((definition) =>
-    resolveTask(definition, (payload, context) => definition.run(payload, context), `test:${definition.id}`),
+    resolveTask(
+      definition,
+      (payload, context) => definition.run(payload, context),
+      `test:${definition.id}`,
+    ),
   );
-  return new RunlaneEngine({ database: dataSourceDatabase(db.dataSource), tasks: registered, ...options });
+  return new RunlaneEngine({
+    database: dataSourceDatabase(db.dataSource),
+    tasks: registered,
+    ...options,
+  });
 }
 
 /** The event types of a run, in order. */

@@ -1,5 +1,8 @@
 import type { DeliveryOutcome, RunlaneWakeup } from '../../lib/core/delivery.js';
-import type { RunlaneTransport, RunlaneWakeupHandler } from '../../lib/transports/transport.interface.js';
+import type {
+  RunlaneTransport,
+  RunlaneWakeupHandler,
+} from '../../lib/transports/transport.interface.js';
 
 /**
  * An in-process transport for tests: `publish()` hands each wakeup to one subscribed
@@ -19,7 +22,9 @@ export class MemoryTransport implements RunlaneTransport {
     if (this.failing) throw this.failing;
     this.published.push(...wakeups);
     for (const wakeup of wakeups) {
-      const handler = [...this.handlers].find((candidate) => candidate.queues.includes(wakeup.queue));
+      const handler = [...this.handlers].find((candidate) =>
+        candidate.queues.includes(wakeup.queue),
+      );
       handler?.deliver(JSON.stringify({ runId: wakeup.runId, deliveryId: wakeup.deliveryId })).then(
         (outcome) => this.outcomes.push(outcome),
         (error) => this.errors.push(error),

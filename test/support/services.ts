@@ -6,9 +6,19 @@ import { BASE_DATABASE_URL } from './test-database.js';
 const cluster = () => readdirSync('/etc/postgresql')[0];
 
 function pgCtl(action: 'start' | 'stop' | 'restart'): void {
-  execFileSync('pg_ctlcluster', ['--skip-systemctl-redirect', cluster(), 'main', action, ...(action === 'start' ? [] : ['-m', 'fast'])], {
-    stdio: 'ignore',
-  });
+  execFileSync(
+    'pg_ctlcluster',
+    [
+      '--skip-systemctl-redirect',
+      cluster(),
+      'main',
+      action,
+      ...(action === 'start' ? [] : ['-m', 'fast']),
+    ],
+    {
+      stdio: 'ignore',
+    },
+  );
 }
 
 /** Waits until PostgreSQL accepts connections again. */

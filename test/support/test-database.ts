@@ -4,7 +4,8 @@ import { DataSource } from 'typeorm';
 import { runlaneEntities } from '../../lib/entities/index.js';
 import { runlaneMigrations } from '../../lib/migrations/index.js';
 
-export const BASE_DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+export const BASE_DATABASE_URL =
+  process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
 export interface TestDatabase {
   name: string;
@@ -22,7 +23,9 @@ function withDatabase(url: string, name: string): string {
 }
 
 /** A fresh database per test file, with Runlane's migrations applied, so files run in parallel safely. */
-export async function createTestDatabase(options: { migrate?: boolean } = {}): Promise<TestDatabase> {
+export async function createTestDatabase(
+  options: { migrate?: boolean } = {},
+): Promise<TestDatabase> {
   const name = `runlane_t_${randomUUID().replace(/-/g, '').slice(0, 16)}`;
   const admin = new pg.Client({ connectionString: BASE_DATABASE_URL });
   await admin.connect();
