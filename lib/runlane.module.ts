@@ -9,6 +9,8 @@ import {
 import { DiscoveryModule, ModuleRef } from '@nestjs/core';
 import { getDataSourceToken } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
+import { exponentialBackoff } from './core/backoff.js';
+import { StorageUnavailableError } from './core/errors.js';
 import { RunlaneEngine } from './core/runlane-engine.js';
 import type { WorkerHandle } from './core/worker.js';
 import type { RunlaneModuleOptions } from './interfaces/runlane-module-options.interface.js';
@@ -69,9 +71,12 @@ export class RunlaneModule
       dispatch: this.options.dispatch,
       outbox: this.options.outbox,
     });
-    await this.engine.assertTables();
-    await this.engine.configureQueues(this.options.queues);
-    const schedules = await this.engine.reconcileSchedules();
+    const engine = this.engine;
+    const schedules = await this.whileStorageReturns('boot', async () => {
+      await engine.assertTables();
+      await engine.configureQueues(this.options.queues);
+      return engine.reconcileSchedules();
+    });
     this.service.attach(this.engine);
     this.logger.log(
       `Registered ${tasks.length} task(s): ${tasks.map((task) => task.id).join(', ') || 'none'}`,
@@ -80,6 +85,26 @@ export class RunlaneModule
       this.logger.log(
         `Schedules: ${schedules.created.length} created, ${schedules.updated.length} updated`,
       );
+    }
+  }
+
+  /**
+   * Boot steps that read or write storage are retried with backoff while PostgreSQL is
+   * unreachable (a process started during a database restart), for about a minute — as
+   * TypeOrmModule retries its first connection. Any other error fails boot at once.
+   */
+  private async whileStorageReturns<T>(step: string, work: () => Promise<T>): Promise<T> {
+    for (let failures = 0; ; failures++) {
+      try {
+        return await work();
+      } catch (error) {
+        if (!(error instanceof StorageUnavailableError) || failures >= 12) throw error;
+        const delay = exponentialBackoff(failures, 250, 10_000);
+        this.logger.warn(
+          `PostgreSQL unreachable during ${step}; retrying in ${delay}ms: ${error.message}`,
+        );
+        await new Promise((resolve) => setTimeout(resolve, delay));
+      }
     }
   }
 
