@@ -26,7 +26,7 @@ export interface WorkerOptions {
 /** A running worker. */
 export interface WorkerHandle {
   readonly workerId: string;
-  /** Attempts in flight right now. */
+  /** Attempts whose task code is running right now (what `concurrency` limits). */
   readonly inFlight: number;
   /** Stops claiming, waits for in-flight attempts up to the shutdown timeout, then hands the rest back. */
   stop(): Promise<void>;
