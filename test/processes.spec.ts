@@ -34,12 +34,15 @@ describe('worker processes', () => {
 
   it('two worker processes drain 500 runs: each completed exactly once, concurrency never exceeded', async () => {
     const engine = createEngine(db, [journalTask]);
+    // Both workers are up before the runs exist, so that both compete for them.
+    const [a, b] = await Promise.all([
+      spawnWorker({ WORKER_ID: 'a', CONCURRENCY: '5' }),
+      spawnWorker({ WORKER_ID: 'b', CONCURRENCY: '5' }),
+    ]);
     await engine.triggerBatch(
       journalTask,
       Array.from({ length: 500 }, (_, i) => ({ i })),
     );
-    const a = await spawnWorker({ WORKER_ID: 'a', CONCURRENCY: '5' });
-    const b = await spawnWorker({ WORKER_ID: 'b', CONCURRENCY: '5' });
     await waitFor(
       async () => {
         const [{ n }] = await db.query(
